@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""The course's task runner: needs only Python 3.10+, works the same on Linux, macOS, Windows.
+
+    python3 tasks.py lab                 set up (first time: ~3 min) and open JupyterLab
+    python3 tasks.py test                set up and run every test: unit tests + strict nbval
+    python3 tasks.py test notebooks/01_perceptron_from_scratch.ipynb   check one notebook
+    python3 tasks.py regen NOTEBOOK...   re-execute notebooks and store their outputs
+    python3 tasks.py doctor              check the environment and print fixes
+
+Setup creates a virtual environment in .venv/, installs the pinned requirements and the
+course package (editable), and skips all of that next time unless requirements.txt or
+pyproject.toml changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".course-installed"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+SETUP_FILES = ("requirements.txt", "pyproject.toml")
+
+
+def _run(cmd: list[str | Path], **kwargs) -> None:
+    printable = " ".join(str(c) for c in cmd)
+    print(f"$ {printable}", flush=True)
+    result = subprocess.run([str(c) for c in cmd], cwd=kwargs.pop("cwd", ROOT), **kwargs)
+    if result.returncode != 0:
+        sys.exit(result.returncode)
+
+
+def _setup_fingerprint() -> str:
+    h = hashlib.sha256(sys.version.encode())
+    for name in SETUP_FILES:
+        h.update((ROOT / name).read_bytes())
+    return h.hexdigest()
+
+
+def setup() -> None:
+    """Create .venv and install the course into it, unless it is already up to date."""
+    if sys.version_info < (3, 10):
+        sys.exit(f"The course needs Python 3.10-3.13; this is {sys.version.split()[0]}.")
+    if not PYTHON.exists():
+        print("Creating the virtual environment .venv/ ...", flush=True)
+        _run([sys.executable, "-m", "venv", VENV])
+    fingerprint = _setup_fingerprint()
+    if STAMP.exists() and STAMP.read_text() == fingerprint:
+        return
+    print("Installing the course's pinned packages (first time: a few minutes) ...", flush=True)
+    _run([PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q",
+          "-r", "requirements.txt"])
+    _run([PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-deps",
+          "-e", "."])
+    STAMP.write_text(fingerprint)
+
+
+def lab(args: list[str]) -> None:
+    setup()
+    # JupyterLab keeps its default token authentication; it prints the URL with the token.
+    _run([BIN / "jupyter", "lab", "--ip=127.0.0.1", "notebooks/00_welcome.ipynb", *args])
+
+
+def test(args: list[str]) -> None:
+    setup()
+    # Options (strict nbval, sanitize file, parallel workers) live in pyproject.toml, so a
+    # plain `pytest` inside the venv behaves exactly like this command.
+    _run([PYTHON, "-m", "pytest", *args])
+
+
+def regen(notebooks: list[str]) -> None:
+    setup()
+    if not notebooks:
+        sys.exit("usage: python3 tasks.py regen notebooks/NN_name.ipynb [...]")
+    _run([PYTHON, ROOT / "tools" / "execute_notebooks.py", *notebooks])
+
+
+def doctor() -> None:
+    setup()
+    _run([PYTHON, "-c", "from course_utils.doctor import doctor; import sys; "
+          "sys.exit(0 if doctor().ok else 1)"])
+
+
+def main(argv: list[str]) -> None:
+    commands = {"lab": lab, "test": test, "regen": regen, "doctor": lambda _: doctor(),
+                "setup": lambda _: setup()}
+    if not argv or argv[0] not in commands:
+        print(__doc__)
+        sys.exit(2)
+    commands[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
