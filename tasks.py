@@ -45,7 +45,7 @@ def _setup_fingerprint() -> str:
 
 def setup() -> None:
     """Create .venv and install the course into it, unless it is already up to date."""
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036 - tasks.py must explain, not crash, on old Pythons
         sys.exit(f"The course needs Python 3.10-3.13; this is {sys.version.split()[0]}.")
     if not PYTHON.exists():
         print("Creating the virtual environment .venv/ ...", flush=True)

@@ -76,8 +76,8 @@ def setup_tensorflow(seed: int = 0, *, deterministic: bool = True):
                            f"{os.environ['KERAS_BACKEND']!r}. Unset it or set it to 'tensorflow'.")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import tensorflow as tf  # noqa: PLC0415 - the point of this helper
         import keras  # noqa: F401, PLC0415 - makes seed_everything seed Keras too
+        import tensorflow as tf  # noqa: PLC0415 - the point of this helper
     tf.get_logger().setLevel(logging.ERROR)
     logging.getLogger("absl").setLevel(logging.ERROR)
     if deterministic:

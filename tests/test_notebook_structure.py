@@ -70,8 +70,9 @@ def test_out_of_order_and_error_outputs_are_caught(good):
     nb, path = copy.deepcopy(good[0]), good[1]
     code = [c for c in nb.cells if c.cell_type == "code"]
     code[0].execution_count = 7
-    code[-1].outputs.append(nbformat.v4.new_output("error", ename="ValueError", evalue="x",
-                                                    traceback=[]))
+    untagged = next(c for c in code[1:] if "raises-exception" not in c.metadata.get("tags", []))
+    untagged.outputs.append(nbformat.v4.new_output("error", ename="ValueError", evalue="x",
+                                                   traceback=[]))
     found = problems(nb, path)
     assert any("execution_count" in p for p in found)
     assert any("stored error" in p for p in found)

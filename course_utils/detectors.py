@@ -1,0 +1,314 @@
+"""Anomaly detectors with one API: scikit-learn's estimator contract, PyOD's score convention.
+
+Every detector
+
+* stores its constructor arguments unchanged, so ``sklearn.base.clone`` and ``get_params``
+  work (for grid searches, benchmarks over seeds and ensembles);
+* ``fit(X)`` learns from training data ``X`` of shape ``(n_samples, n_features)`` — normal
+  data only, or contaminated data: say which — and returns ``self``;
+* ``decision_function(X)`` returns one score per row, shape ``(n_samples,)``,
+  **higher = more anomalous**;
+* ``predict(X)`` returns 0 (normal) / 1 (anomaly): 1 where ``score >= threshold_``;
+* after ``fit``: ``decision_scores_`` (the training rows' scores), ``threshold_`` and
+  ``n_features_in_``.
+
+The threshold is an explicit, named choice (:mod:`course_utils.thresholds`):
+``threshold="quantile"`` flags the top ``contamination`` share of the training scores,
+``"mean_std"`` uses mean + 3 std of the training scores, a number is used as it is, and a
+function receives the training scores. Strategies that need labels (``"best_f1"``,
+``"cost"``) are fitted afterwards on validation data with
+``detector.fit_threshold(X_val, y_val, strategy="best_f1")`` — never on test data.
+
+A new detector subclasses :class:`BaseDetector`: its ``__init__`` lists every parameter and
+stores it unchanged, ``_fit_scores(X)`` fits and returns the training scores, and
+``_score(X)`` scores new rows. Both receive ``X`` already checked: a float64 2-D copy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, clone
+from sklearn.cluster import KMeans
+from sklearn.covariance import EmpiricalCovariance, LedoitWolf, MinCovDet
+from sklearn.decomposition import PCA
+from sklearn.ensemble import IsolationForest
+from sklearn.exceptions import NotFittedError
+from sklearn.neighbors import LocalOutlierFactor, NearestNeighbors
+from sklearn.svm import OneClassSVM
+
+from ._validate import as_float_array, as_labels, check_choice, check_fraction, check_positive_int
+from .thresholds import check_strategy, compute_threshold, flag
+
+__all__ = ["BaseDetector", "SklearnAdapter", "GaussianDetector", "KNNDetector", "LOFDetector",
+           "KMeansDetector", "IsolationForestDetector", "OneClassSVMDetector", "PCADetector"]
+
+
+class BaseDetector(BaseEstimator):
+    """Base class: validation, the threshold and the fitted state; subclasses only score."""
+
+    def __init__(self, *, threshold="quantile", contamination=0.05):
+        self.threshold = threshold
+        self.contamination = contamination
+
+    # --- the two hooks a detector implements ---------------------------------------------
+    def _fit_scores(self, X: np.ndarray) -> np.ndarray:
+        """Fit on ``X`` and return the training scores, shape ``(n_samples,)``."""
+        raise NotImplementedError
+
+    def _score(self, X: np.ndarray) -> np.ndarray:
+        """Scores of new rows ``X`` (already checked), shape ``(n_samples,)``."""
+        raise NotImplementedError
+
+    # --- the public API -------------------------------------------------------------------
+    def fit(self, X, y=None):
+        """Fit on training data ``X`` (n_samples, n_features); ``y`` is ignored. Returns self."""
+        X = as_float_array(X, "X")
+        contamination = check_fraction(self.contamination, "contamination")
+        if isinstance(self.threshold, str):           # fail before a long training run
+            check_strategy(self.threshold)
+        scores = self._checked_scores(self._fit_scores(X), X.shape[0])
+        self.n_features_in_ = X.shape[1]
+        self.decision_scores_ = scores
+        params = {"contamination": contamination} if _is_name(self.threshold, "quantile") else {}
+        self.threshold_ = compute_threshold(self.threshold, scores, **params)
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        """Anomaly scores of ``X`` (n_samples, n_features): shape ``(n_samples,)``, higher = more anomalous."""
+        self._check_fitted()
+        X = as_float_array(X, "X")
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} was fitted "
+                             f"with {self.n_features_in_}. Use the same columns as in fit.")
+        return self._checked_scores(self._score(X), X.shape[0])
+
+    def predict(self, X) -> np.ndarray:
+        """0 (normal) / 1 (anomaly) for each row of ``X``: 1 where ``score >= threshold_``."""
+        return flag(self.decision_function(X), self.threshold_)
+
+    def fit_threshold(self, X_val, y_val=None, *, strategy="best_f1", **params):
+        """Refit ``threshold_`` on held-out **validation** data (never test data); returns self.
+
+        strategy: a name from ``thresholds.STRATEGIES`` ("best_f1" and "cost" need ``y_val``;
+        "quantile" and "mean_std" take normal validation data without labels), a number or
+        a function. ``params`` go to the strategy, e.g. ``cost_fp=1, cost_fn=10``.
+        """
+        scores = self.decision_function(X_val)
+        y = None if y_val is None else as_labels(y_val, "y_val", n_samples=scores.shape[0])
+        self.threshold_ = compute_threshold(strategy, scores, y, **params)
+        return self
+
+    # --- helpers --------------------------------------------------------------------------
+    def _check_fitted(self):
+        if not hasattr(self, "threshold_"):
+            raise NotFittedError(f"This {type(self).__name__} is not fitted yet: call "
+                                 "fit(X_train) first.")
+
+    def _checked_scores(self, scores, n: int) -> np.ndarray:
+        scores = np.asarray(scores, dtype=np.float64)
+        if scores.shape != (n,):
+            raise ValueError(f"{type(self).__name__} produced scores of shape {scores.shape}; "
+                             f"expected ({n},), one per row.")
+        if not np.isfinite(scores).all():
+            raise ValueError(f"{type(self).__name__} produced NaN or infinite scores; check "
+                             "the input scale and the detector's parameters.")
+        return scores
+
+
+def _is_name(value, name: str) -> bool:
+    return isinstance(value, str) and value == name
+
+
+class SklearnAdapter(BaseDetector):
+    """A scikit-learn outlier detector in the course's convention: **the one place the sign flips**.
+
+    scikit-learn's detectors score the other way round: ``score_samples(X)`` is *higher for
+    more normal* samples (and their ``predict`` says +1 normal, -1 anomaly). The course wants
+    higher = more anomalous, so this adapter returns ``-score_samples(X)``. The negation gives
+    back the scores of the original papers: Isolation Forest's ``s(x)`` in (0, 1] (Liu, Ting
+    & Zhou 2008) and LOF's local outlier factor (about 1 for inliers).
+
+    Use it directly, ``SklearnAdapter(EllipticEnvelope())``, or subclass it and build the
+    estimator from your own parameters in ``_make_estimator()``. ``estimator_`` is the fitted
+    scikit-learn object.
+    """
+
+    def __init__(self, estimator=None, *, threshold="quantile", contamination=0.05):
+        self.threshold = threshold
+        self.contamination = contamination
+        self.estimator = estimator
+
+    def _make_estimator(self):
+        if self.estimator is None or not hasattr(self.estimator, "score_samples"):
+            raise TypeError("SklearnAdapter needs a scikit-learn detector with score_samples, "
+                            f"got {type(self.estimator).__name__}.")
+        return clone(self.estimator)
+
+    def _sklearn_training_scores(self, X):
+        """Training rows' scores in scikit-learn's sign (higher = more normal)."""
+        return self.estimator_.score_samples(X)
+
+    def _fit_scores(self, X):
+        self.estimator_ = self._make_estimator().fit(X)
+        return -self._sklearn_training_scores(X)
+
+    def _score(self, X):
+        return -self.estimator_.score_samples(X)
+
+
+class GaussianDetector(BaseDetector):
+    """Mahalanobis distance to the training mean: the z-score for many correlated features.
+
+    covariance: ``"empirical"`` (the textbook estimate), ``"ledoit_wolf"`` (shrunk towards
+    a diagonal: stable with many features and few samples; the default) or ``"mcd"``
+    (Minimum Covariance Determinant: robust, ignores up to half of a contaminated training
+    set; uses ``random_state``). The score is the distance in units of standard deviation.
+    """
+
+    _COVARIANCES = {"empirical": EmpiricalCovariance, "ledoit_wolf": LedoitWolf,
+                    "mcd": MinCovDet}
+
+    def __init__(self, covariance="ledoit_wolf", *, random_state=None, threshold="quantile",
+                 contamination=0.05):
+        self.threshold = threshold
+        self.contamination = contamination
+        self.covariance = covariance
+        self.random_state = random_state
+
+    def _fit_scores(self, X):
+        check_choice(self.covariance, "covariance", tuple(self._COVARIANCES))
+        kwargs = {"random_state": self.random_state} if self.covariance == "mcd" else {}
+        self.covariance_ = self._COVARIANCES[self.covariance](**kwargs).fit(X)
+        return self._score(X)
+
+    def _score(self, X):
+        return np.sqrt(np.maximum(self.covariance_.mahalanobis(X), 0.0))
+
+
+class KNNDetector(BaseDetector):
+    """Distance to the k-th nearest training point (``method="largest"``) or the mean distance
+    to the k nearest (``method="mean"``). Training rows are scored without counting
+    themselves as their own neighbour. Scale the features first: distances mix their units.
+    """
+
+    def __init__(self, n_neighbors=5, *, method="largest", threshold="quantile",
+                 contamination=0.05):
+        self.threshold = threshold
+        self.contamination = contamination
+        self.n_neighbors = n_neighbors
+        self.method = method
+
+    def _fit_scores(self, X):
+        k = check_positive_int(self.n_neighbors, "n_neighbors")
+        check_choice(self.method, "method", ("largest", "mean"))
+        if k >= X.shape[0]:
+            raise ValueError(f"n_neighbors={k} needs more than {k} training samples, "
+                             f"got {X.shape[0]}.")
+        self.neighbors_ = NearestNeighbors(n_neighbors=k).fit(X)
+        distances, _ = self.neighbors_.kneighbors()     # no X: leave each training row out
+        return self._reduce(distances)
+
+    def _score(self, X):
+        distances, _ = self.neighbors_.kneighbors(X)
+        return self._reduce(distances)
+
+    def _reduce(self, distances):
+        return distances[:, -1] if self.method == "largest" else distances.mean(axis=1)
+
+
+class KMeansDetector(BaseDetector):
+    """Distance to the nearest k-means centroid: far from every cluster = anomalous."""
+
+    def __init__(self, n_clusters=8, *, n_init=10, random_state=None, threshold="quantile",
+                 contamination=0.05):
+        self.threshold = threshold
+        self.contamination = contamination
+        self.n_clusters = n_clusters
+        self.n_init = n_init
+        self.random_state = random_state
+
+    def _fit_scores(self, X):
+        self.kmeans_ = KMeans(n_clusters=self.n_clusters, n_init=self.n_init,
+                              random_state=self.random_state).fit(X)
+        return self._score(X)
+
+    def _score(self, X):
+        return self.kmeans_.transform(X).min(axis=1)
+
+
+class PCADetector(BaseDetector):
+    """Reconstruction error of PCA: squared distance to the subspace of the main components.
+
+    n_components: an int, or a float in (0, 1) for the share of variance to keep. It must
+    keep fewer components than features, otherwise every error is zero. The linear
+    ancestor of the autoencoder detector.
+    """
+
+    def __init__(self, n_components=0.9, *, threshold="quantile", contamination=0.05):
+        self.threshold = threshold
+        self.contamination = contamination
+        self.n_components = n_components
+
+    def _fit_scores(self, X):
+        self.pca_ = PCA(n_components=self.n_components, svd_solver="full").fit(X)
+        if self.pca_.n_components_ >= X.shape[1]:
+            raise ValueError(f"n_components={self.n_components!r} keeps all {X.shape[1]} "
+                             "components, so the reconstruction error is zero everywhere. "
+                             "Keep fewer components.")
+        return self._score(X)
+
+    def _score(self, X):
+        residual = X - self.pca_.inverse_transform(self.pca_.transform(X))
+        return (residual**2).sum(axis=1)
+
+
+class LOFDetector(SklearnAdapter):
+    """Local Outlier Factor: how much sparser a point's neighbourhood is than its neighbours'.
+
+    Wraps ``LocalOutlierFactor(novelty=True)``; training rows get their leave-one-out factor.
+    """
+
+    def __init__(self, n_neighbors=20, *, threshold="quantile", contamination=0.05):
+        self.threshold = threshold
+        self.contamination = contamination
+        self.n_neighbors = n_neighbors
+
+    def _make_estimator(self):
+        return LocalOutlierFactor(n_neighbors=self.n_neighbors, novelty=True)
+
+    def _sklearn_training_scores(self, X):
+        return self.estimator_.negative_outlier_factor_
+
+
+class IsolationForestDetector(SklearnAdapter):
+    """Isolation Forest: anomalies are isolated by fewer random splits (Liu, Ting & Zhou 2008)."""
+
+    def __init__(self, n_estimators=100, *, max_samples="auto", random_state=None,
+                 threshold="quantile", contamination=0.05):
+        self.threshold = threshold
+        self.contamination = contamination
+        self.n_estimators = n_estimators
+        self.max_samples = max_samples
+        self.random_state = random_state
+
+    def _make_estimator(self):
+        return IsolationForest(n_estimators=self.n_estimators, max_samples=self.max_samples,
+                               random_state=self.random_state)
+
+
+class OneClassSVMDetector(SklearnAdapter):
+    """One-Class SVM: a kernel boundary around the training data; scale the features first.
+
+    ``nu`` bounds the share of training points left outside the boundary.
+    """
+
+    def __init__(self, nu=0.5, *, kernel="rbf", gamma="scale", threshold="quantile",
+                 contamination=0.05):
+        self.threshold = threshold
+        self.contamination = contamination
+        self.nu = nu
+        self.kernel = kernel
+        self.gamma = gamma
+
+    def _make_estimator(self):
+        return OneClassSVM(nu=self.nu, kernel=self.kernel, gamma=self.gamma)
