@@ -1,0 +1,60 @@
+"""The course datasets: offline, deterministic for a seed, each with a data card.
+
+=====  ================  ====================================================  =========
+id     ``load(name)``    data                                                  real?
+=====  ================  ====================================================  =========
+D1     breast_cancer     Wisconsin diagnostic breast cancer (in scikit-learn)  real
+D2     digits            8 × 8 handwritten digits, one digit normal            real
+D3     shuttle           NASA Shuttle, ODDS version (``data/shuttle.csv.gz``)  real
+D4     machine_sensors   four coupled machine sensors with labelled events     synthetic
+D5     ecg               ECG beats, 140 samples, four kinds of abnormal beat   synthetic
+D6     transactions      card transactions with four fraud schemes             synthetic
+D7     network_flows     flow records with five kinds of attack                synthetic
+=====  ================  ====================================================  =========
+
+``load(name, random_state=0, protocol="normal-only", **options)`` returns an
+:class:`AnomalyDataset` split into train / validation / test; ``print(ds)`` shows shapes and
+class balance and ``ds.description`` is the data card. The generators
+``make_machine_sensors``, ``make_ecg_beats``, ``make_transactions`` and
+``make_network_flows`` return the whole generated data with per-row labels and anomaly
+types. ``make_windows`` and ``windows_to_points`` cut a time series into windows and map
+window scores back to time steps.
+
+Conventions: ``X`` is 2-D ``(n_samples, n_features)``, ``y`` is 1 for an anomaly and 0 for
+normal, features are returned unscaled, and every random choice comes from the
+``random_state`` / ``rng`` argument, never from NumPy's global state.
+"""
+
+from ._base import AnomalyDataset, Event, GeneratedData
+from ._ecg import ECG_ANOMALY_TYPES, make_ecg_beats
+from ._flows import ATTACK_TYPES, FLOW_FEATURES, make_network_flows
+from ._load import dataset_options, list_datasets, load
+from ._real import read_shuttle
+from ._sensors import SENSOR_EVENT_TYPES, SENSORS, make_machine_sensors
+from ._transactions import FRAUD_TYPES, MERCHANT_CATEGORIES, TRANSACTION_FEATURES, make_transactions
+from ._windows import make_windows, n_windows, windows_to_points
+
+__all__ = [
+    "ATTACK_TYPES",
+    "AnomalyDataset",
+    "ECG_ANOMALY_TYPES",
+    "Event",
+    "FLOW_FEATURES",
+    "FRAUD_TYPES",
+    "GeneratedData",
+    "MERCHANT_CATEGORIES",
+    "SENSORS",
+    "SENSOR_EVENT_TYPES",
+    "TRANSACTION_FEATURES",
+    "dataset_options",
+    "list_datasets",
+    "load",
+    "make_ecg_beats",
+    "make_machine_sensors",
+    "make_network_flows",
+    "make_transactions",
+    "make_windows",
+    "n_windows",
+    "read_shuttle",
+    "windows_to_points",
+]
