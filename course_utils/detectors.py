@@ -40,7 +40,8 @@ from ._validate import as_float_array, as_labels, check_choice, check_fraction, 
 from .thresholds import check_strategy, compute_threshold, flag
 
 __all__ = ["BaseDetector", "SklearnAdapter", "GaussianDetector", "KNNDetector", "LOFDetector",
-           "KMeansDetector", "IsolationForestDetector", "OneClassSVMDetector", "PCADetector"]
+           "KMeansDetector", "IsolationForestDetector", "OneClassSVMDetector", "PCADetector",
+           "FusionDetector"]
 
 
 class BaseDetector(BaseEstimator):
@@ -312,3 +313,66 @@ class OneClassSVMDetector(SklearnAdapter):
 
     def _make_estimator(self):
         return OneClassSVM(nu=self.nu, kernel=self.kernel, gamma=self.gamma)
+
+
+class FusionDetector(BaseDetector):
+    """Model fusion: several detectors combined into one score, on a common scale.
+
+    Members score on their own scales (a Mahalanobis distance, an isolation depth, a
+    reconstruction error), so averaging raw scores lets the largest scale win. Each member's
+    scores are first normalised with statistics of **its training scores only**:
+
+    * ``method="rank"``: the share of training scores at or below the score (the empirical
+      CDF, in [0, 1]); robust to outliers and to any monotone rescaling of a member;
+    * ``method="zscore"``: ``(score - mean_train) / std_train``; keeps how *far* beyond the
+      normal range a score lies, which ranks cannot (every score above the training maximum
+      has rank 1).
+
+    The fused score is the mean of the normalised scores (``combine="mean"``) or their
+    maximum (``combine="max"``: flags what *any* member finds very unusual). Members are
+    cloned and fitted on the same ``X``; ``detectors_`` holds the fitted copies.
+    """
+
+    def __init__(self, detectors=(), *, method="rank", combine="mean", threshold="quantile",
+                 contamination=0.05):
+        self.threshold = threshold
+        self.contamination = contamination
+        self.detectors = detectors
+        self.method = method
+        self.combine = combine
+
+    def _fit_scores(self, X):
+        check_choice(self.method, "method", ("rank", "zscore"))
+        check_choice(self.combine, "combine", ("mean", "max"))
+        members = list(self.detectors) if isinstance(self.detectors, (list, tuple)) else None
+        if not members or not all(hasattr(d, "fit") and hasattr(d, "decision_function")
+                                  for d in members):
+            raise TypeError("detectors must be a non-empty list of detectors with fit and "
+                            f"decision_function, got {self.detectors!r}.")
+        self.detectors_ = [clone(d).fit(X) for d in members]
+        train = [np.asarray(d.decision_scores_, dtype=np.float64) for d in self.detectors_]
+        self.reference_scores_ = [np.sort(s) for s in train]
+        self.means_ = np.array([s.mean() for s in train])
+        stds = np.array([s.std() for s in train])
+        self.stds_ = np.where(stds > 0, stds, 1.0)  # a constant member contributes 0, not NaN
+        return self._fuse(train)
+
+    def _score(self, X):
+        return self._fuse([d.decision_function(X) for d in self.detectors_])
+
+    def normalised_scores(self, X) -> np.ndarray:
+        """Each member's normalised scores of ``X``: shape ``(n_samples, n_detectors)``."""
+        self._check_fitted()
+        return np.column_stack(self._normalise([d.decision_function(X)
+                                                for d in self.detectors_]))
+
+    def _normalise(self, member_scores):
+        if self.method == "rank":
+            return [np.searchsorted(ref, s, side="right") / ref.size
+                    for ref, s in zip(self.reference_scores_, member_scores, strict=True)]
+        return [(s - m) / sd for s, m, sd in zip(member_scores, self.means_, self.stds_,
+                                                 strict=True)]
+
+    def _fuse(self, member_scores):
+        stacked = np.column_stack(self._normalise(member_scores))
+        return stacked.mean(axis=1) if self.combine == "mean" else stacked.max(axis=1)
