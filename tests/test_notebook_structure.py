@@ -34,7 +34,8 @@ def good():
 
 
 def _first_code(nb):
-    return next(c for c in nb.cells if c.cell_type == "code")
+    """The first code cell that is not the Colab set-up cell (which may install packages)."""
+    return next(c for c in nb.cells if c.cell_type == "code" and "google.colab" not in c.source)
 
 
 @pytest.mark.parametrize("line, expected", [
