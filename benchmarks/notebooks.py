@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     paths = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     rows, failures = [], 0
-    header = f"| notebook | wall (s) | peak memory (GiB) | within budget |\n| --- | ---: | ---: | --- |"
+    header = "| notebook | wall (s) | peak memory (GiB) | within budget |\n| --- | ---: | ---: | --- |"
     print(header, flush=True)
     for path in paths:
         seconds, gib = measure(path.resolve())

@@ -376,3 +376,13 @@ class FusionDetector(BaseDetector):
     def _fuse(self, member_scores):
         stacked = np.column_stack(self._normalise(member_scores))
         return stacked.mean(axis=1) if self.combine == "mean" else stacked.max(axis=1)
+
+
+def __getattr__(name: str):
+    """``AutoencoderDetector`` lives in :mod:`course_utils.autoencoder` (it needs Keras at fit
+    time); it is re-exported here so every detector comes from one place."""
+    if name == "AutoencoderDetector":
+        from .autoencoder import AutoencoderDetector  # noqa: PLC0415 - avoids a circular import
+
+        return AutoencoderDetector
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,328 @@
+"""The detection benchmark: every detector on every tabular course dataset, over several seeds.
+
+One protocol for all (the one of notebook 06, so the numbers are comparable):
+
+* ``datasets.load(name, random_state=seed, protocol=protocol)``: the same splits for every
+  detector within a seed;
+* at most ``max_train_rows`` training rows (a seeded subsample that depends only on the seed
+  and the dataset's name, so a run on a subset of datasets or detectors gives the same
+  numbers); the validation and test splits stay complete;
+* every detector in a pipeline ``StandardScaler() → detector``, the scaler fitted on the
+  training rows; default settings, no tuning;
+* ROC-AUC and PR-AUC of the **test** scores (PR-AUC's chance level is the test anomaly share),
+  fit and score time in seconds.
+
+Fused detectors (:class:`~course_utils.detectors.FusionDetector`) reuse their members' fitted
+models (wrapped so that ``fit`` keeps them as they are: nothing is trained twice); their
+fit time is the sum of their members' fit times plus the fusion's own.
+
+``benchmarks/detection.py`` is the command-line front end; notebook 10 calls
+:func:`run_benchmark` for a small live rerun and reads the stored results.
+
+    >>> result = run_benchmark(["breast_cancer"], ["IForest", "PCA"], seeds=[0])  # doctest: +SKIP
+    >>> summary(result["runs"])[0]["roc_auc_mean"]                               # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from . import datasets, detectors, metrics
+
+__all__ = ["CLASSICAL", "DATASETS", "DEEP", "FUSIONS", "SKIPPED", "all_detectors", "make_detector",
+           "load_results", "mean_ranks", "run_benchmark", "summary", "to_markdown", "write_results"]
+
+SCHEMA = "course-detection-benchmark/1"
+
+#: The tabular course datasets, in course order.
+DATASETS = ("breast_cancer", "digits", "shuttle", "ecg", "transactions", "network_flows")
+#: Course datasets left out, with the reason.
+SKIPPED = {"machine_sensors": "a time series: its detectors score windows and are judged by event "
+                             "recall and false alarms per day (notebook 09, "
+                             "benchmarks/deep_acceptance.py), not by row-wise AUCs"}
+
+#: The seven classical detectors of notebook 06, default settings.
+CLASSICAL: dict[str, Callable[[int], object]] = {
+    "Gaussian": lambda seed: detectors.GaussianDetector(),
+    "kNN": lambda seed: detectors.KNNDetector(),
+    "LOF": lambda seed: detectors.LOFDetector(),
+    "k-means": lambda seed: detectors.KMeansDetector(random_state=seed),
+    "IForest": lambda seed: detectors.IsolationForestDetector(random_state=seed),
+    "OCSVM": lambda seed: detectors.OneClassSVMDetector(),
+    "PCA": lambda seed: detectors.PCADetector(),
+}
+#: The deep detector: the dense autoencoder with its defaults (early stopping on 10 % of the
+#: training rows); ``ae_epochs`` caps the epochs.
+DEEP = ("AE",)
+#: Fused detectors: name -> (members, normalisation method).
+FUSIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "Fusion rank (all)": ((*CLASSICAL, "AE"), "rank"),
+    "Fusion z-score (all)": ((*CLASSICAL, "AE"), "zscore"),
+    "Fusion rank (IForest+AE)": (("IForest", "AE"), "rank"),
+}
+
+
+def all_detectors() -> list[str]:
+    """Every detector name the benchmark knows: classical, deep, fused."""
+    return [*CLASSICAL, *DEEP, *FUSIONS]
+
+
+def make_detector(name: str, seed: int, *, ae_epochs: int = 100):
+    """A fresh, unfitted base detector (classical or "AE") for one seed."""
+    if name in CLASSICAL:
+        return CLASSICAL[name](seed)
+    if name == "AE":
+        from .autoencoder import AutoencoderDetector  # noqa: PLC0415 - Keras only when needed
+
+        return AutoencoderDetector("dense", epochs=ae_epochs, random_state=seed)
+    raise ValueError(f"Unknown base detector {name!r}; expected one of "
+                     f"{', '.join([*CLASSICAL, *DEEP])}.")
+
+
+def _check_names(names, known, what) -> list[str]:
+    names = list(names)
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        raise ValueError(f"Unknown or no {what}: {unknown or names}; expected some of "
+                         f"{', '.join(known)}.")
+    return names
+
+
+def _train_rows(ds, name: str, seed: int, max_rows: int | None) -> np.ndarray:
+    """The training rows used: all, or a seeded subsample that depends on (seed, name) only."""
+    X = ds.X_train
+    if max_rows is None or len(X) <= max_rows:
+        return X
+    rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
+    return X[np.sort(rng.choice(len(X), max_rows, replace=False))]
+
+
+class _Fitted:
+    """A fitted detector that stays fitted: ``fit`` and ``clone`` return it unchanged.
+
+    Lets :class:`~course_utils.detectors.FusionDetector` (which clones and fits its members)
+    reuse members the benchmark has already trained on the same rows.
+    """
+
+    def __init__(self, detector):
+        self.detector = detector
+        self.decision_scores_ = detector.decision_scores_
+
+    def __sklearn_clone__(self):
+        return self
+
+    def fit(self, X, y=None):
+        return self
+
+    def decision_function(self, X):
+        return self.detector.decision_function(X)
+
+
+def _evaluate(model, X_test, y_test) -> tuple[float, float, float]:
+    start = time.perf_counter()
+    scores = model.decision_function(X_test)
+    score_s = time.perf_counter() - start
+    return metrics.roc_auc(y_test, scores), metrics.pr_auc(y_test, scores), score_s
+
+
+def run_benchmark(dataset_names: Sequence[str] = DATASETS, detector_names: Sequence[str] | None = None,
+                  seeds: Sequence[int] = (0, 1, 2, 3, 4), *, max_train_rows: int | None = 3000,
+                  ae_epochs: int = 100, protocol: str = "normal-only",
+                  progress: Callable[[str], None] | None = None, models: dict | None = None) -> dict:
+    """Run every detector on every dataset for every seed; return the results as a dict.
+
+    dataset_names: from ``DATASETS``; detector_names: from ``all_detectors()`` (default: all);
+    seeds: ints, each gives its own splits (shared by all detectors); max_train_rows: cap on
+    the training rows (``None``: all); ae_epochs: the autoencoder's maximum epochs; protocol:
+    "normal-only" or "contaminated"; progress: called with one line per fit (e.g. ``print``);
+    models: a dict that receives each reported fitted pipeline, keyed by
+    ``(dataset, detector, seed)`` (to look inside them afterwards).
+
+    Returns ``{"schema", "config", "environment", "skipped", "runs", "summary",
+    "total_s"}``; ``runs`` has one dict per (dataset, detector, seed) with ``roc_auc``,
+    ``pr_auc``, ``chance_pr_auc``, ``fit_s``, ``score_s``, ``n_train``, ``n_test``,
+    ``n_test_anomalies``; ``summary`` is :func:`summary` of the runs.
+    """
+    dataset_names = _check_names(dataset_names, DATASETS, "datasets")
+    detector_names = _check_names(all_detectors() if detector_names is None else detector_names,
+                                  all_detectors(), "detectors")
+    seeds = [int(s) for s in seeds]
+    needed = [n for n in [*CLASSICAL, *DEEP]
+              if n in detector_names or any(n in FUSIONS[f][0] for f in detector_names
+                                            if f in FUSIONS)]
+    start, runs = time.perf_counter(), []
+    say = progress or (lambda line: None)
+    for dataset in dataset_names:
+        for seed in seeds:
+            ds = datasets.load(dataset, random_state=seed, protocol=protocol)
+            X_train = _train_rows(ds, dataset, seed, max_train_rows)
+            base = {"dataset": dataset, "seed": seed, "n_train": int(len(X_train)),
+                    "n_test": int(len(ds.y_test)), "n_test_anomalies": int(ds.y_test.sum()),
+                    "chance_pr_auc": metrics.chance_pr_auc(ds.y_test)}
+            fitted, fit_times = {}, {}
+            for name in [*needed, *(d for d in detector_names if d in FUSIONS)]:
+                if name in FUSIONS:
+                    members, method = FUSIONS[name]
+                    fusion = detectors.FusionDetector(
+                        [_Fitted(fitted[m][-1]) for m in members], method=method)
+                    model = make_pipeline(StandardScaler(), fusion)
+                    t0 = time.perf_counter()
+                    model.fit(X_train)
+                    fit_s = time.perf_counter() - t0 + sum(fit_times[m] for m in members)
+                else:
+                    model = make_pipeline(StandardScaler(),
+                                          make_detector(name, seed, ae_epochs=ae_epochs))
+                    t0 = time.perf_counter()
+                    model.fit(X_train)
+                    fit_s = time.perf_counter() - t0
+                    fitted[name], fit_times[name] = model, fit_s
+                if name not in detector_names:
+                    continue
+                roc, pr, score_s = _evaluate(model, ds.X_test, ds.y_test)
+                if models is not None:
+                    models[dataset, name, seed] = model
+                runs.append({**base, "detector": name, "roc_auc": roc, "pr_auc": pr,
+                             "fit_s": fit_s, "score_s": score_s})
+                say(f"[{time.perf_counter() - start:7.1f} s] {dataset:<14} {name:<24} seed {seed}"
+                    f"  ROC-AUC {roc:.3f}  PR-AUC {pr:.3f}  fit {fit_s:.2f} s")
+    config = {"datasets": dataset_names, "detectors": detector_names, "seeds": seeds,
+              "max_train_rows": max_train_rows, "ae_epochs": ae_epochs, "protocol": protocol,
+              "scaling": "StandardScaler fitted on the training rows",
+              "fusions": {k: {"members": list(v[0]), "method": v[1]} for k, v in FUSIONS.items()
+                          if k in detector_names}}
+    return {"schema": SCHEMA, "config": config, "environment": _environment(),
+            "skipped": SKIPPED, "runs": runs, "summary": summary(runs),
+            "total_s": time.perf_counter() - start}
+
+
+def _environment() -> dict:
+    import os  # noqa: PLC0415
+
+    import sklearn  # noqa: PLC0415
+
+    return {"python": platform.python_version(), "numpy": np.__version__,
+            "scikit-learn": sklearn.__version__, "platform": sys.platform,
+            "cpus": os.cpu_count()}
+
+
+def summary(runs: list[dict]) -> list[dict]:
+    """Mean and standard deviation over the seeds of each (dataset, detector), in run order."""
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for run in runs:
+        groups.setdefault((run["dataset"], run["detector"]), []).append(run)
+    rows = []
+    for (dataset, detector), rs in groups.items():
+        row = {"dataset": dataset, "detector": detector, "n_seeds": len(rs)}
+        for key in ("roc_auc", "pr_auc", "chance_pr_auc", "fit_s", "score_s"):
+            values = np.array([r[key] for r in rs], dtype=float)
+            row[f"{key}_mean"] = float(values.mean())
+            row[f"{key}_sd"] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+        rows.append(row)
+    return rows
+
+
+def mean_ranks(summary_rows: list[dict], metric: str = "roc_auc", *,
+               decimals: int | None = 3) -> dict[str, float]:
+    """Each detector's mean rank over the datasets (1 = best mean ``metric``; ties share ranks).
+
+    Means are rounded to ``decimals`` first (``None``: not rounded), so differences too small
+    to print (0.9991 vs 0.9993) count as ties rather than as a win. Only datasets on which
+    every detector was run count.
+    """
+    table: dict[str, dict[str, float]] = {}
+    for row in summary_rows:
+        table.setdefault(row["dataset"], {})[row["detector"]] = row[f"{metric}_mean"]
+    names = sorted({d for per in table.values() for d in per})
+    complete = [per for per in table.values() if set(per) == set(names)]
+    if not complete:
+        raise ValueError("No dataset has results for every detector.")
+    ranks = np.array([_ranks_desc(np.array([per[d] for d in names]) if decimals is None
+                                  else np.round([per[d] for d in names], decimals))
+                      for per in complete])
+    return dict(zip(names, ranks.mean(axis=0).tolist(), strict=True))
+
+
+def _ranks_desc(values: np.ndarray) -> np.ndarray:
+    """Ranks of ``values``, 1 for the largest; tied values share their mean rank."""
+    order = np.argsort(-values, kind="stable")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(1, len(values) + 1)
+    for v in np.unique(values):
+        tied = values == v
+        ranks[tied] = ranks[tied].mean()
+    return ranks
+
+
+def to_markdown(result: dict, *, header: str = "") -> str:
+    """The results as Markdown: ROC-AUC and PR-AUC tables (mean ± sd), ranks and times."""
+    rows = result["summary"]
+    data = list(dict.fromkeys(r["dataset"] for r in rows))
+    dets = list(dict.fromkeys(r["detector"] for r in rows))
+    cell = {(r["dataset"], r["detector"]): r for r in rows}
+    cfg = result["config"]
+    lines = [header.rstrip(), ""] if header else []
+    lines += [f"Protocol `{cfg['protocol']}`, seeds {cfg['seeds']}, at most "
+              f"{cfg['max_train_rows']} training rows, {cfg['scaling']}, autoencoder ≤ "
+              f"{cfg['ae_epochs']} epochs. Test split; mean ± sd over the seeds; **bold**: the "
+              "best mean per dataset. Skipped: "
+              + "; ".join(f"{k} ({v})" for k, v in result["skipped"].items()) + ".", ""]
+    ranks = mean_ranks(rows, "roc_auc") if len(data) > 0 else {}
+    for metric, title in (("roc_auc", "ROC-AUC (chance 0.5)"), ("pr_auc", "PR-AUC")):
+        lines += [f"## {title}", "", "| detector | " + " | ".join(data) + " | mean |",
+                  "| --- |" + " ---: |" * (len(data) + 1)]
+        best = {d: round(max(cell[d, k][f"{metric}_mean"] for k in dets if (d, k) in cell), 3)
+                for d in data}
+        for det in dets:
+            cells, means = [], []
+            for d in data:
+                r = cell.get((d, det))
+                if r is None:
+                    cells.append("–")
+                    continue
+                text = f"{r[f'{metric}_mean']:.3f} ± {r[f'{metric}_sd']:.3f}"
+                cells.append(f"**{text}**" if round(r[f"{metric}_mean"], 3) == best[d] else text)
+                means.append(r[f"{metric}_mean"])
+            lines.append(f"| {det} | " + " | ".join(cells) + f" | {np.mean(means):.3f} |")
+        if metric == "pr_auc":
+            chance = [f"{cell[d, dets[0]]['chance_pr_auc_mean']:.3f}" for d in data]
+            lines.append("| *chance* | " + " | ".join(chance) + " | |")
+        lines.append("")
+    lines += ["## Mean rank (ROC-AUC, 1 = best) and time per fit", "",
+              "| detector | mean rank | fit (s) | score (s) |", "| --- | ---: | ---: | ---: |"]
+    for det in sorted(dets, key=lambda k: ranks.get(k, np.inf)):
+        fit = np.mean([cell[d, det]["fit_s_mean"] for d in data if (d, det) in cell])
+        score = np.mean([cell[d, det]["score_s_mean"] for d in data if (d, det) in cell])
+        rank = f"{ranks[det]:.2f}" if det in ranks else "–"
+        lines.append(f"| {det} | {rank} | {fit:.2f} | {score:.2f} |")
+    lines += ["", f"Total run time {result['total_s']:.0f} s on {result['environment']['cpus']} "
+              "CPU core(s); times are means over datasets and seeds (fusion: members' fits "
+              "included).", ""]
+    return "\n".join(lines)
+
+
+def write_results(result: dict, out_dir, *, stem: str = "detection", header: str = "") -> tuple[Path, Path]:
+    """Write ``<stem>.json`` and ``<stem>.md`` into ``out_dir``; return both paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = out / f"{stem}.json", out / f"{stem}.md"
+    json_path.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    md_path.write_text(to_markdown(result, header=header), encoding="utf-8")
+    return json_path, md_path
+
+
+def load_results(path) -> dict:
+    """Read a result file written by :func:`write_results`."""
+    result = json.loads(Path(path).read_text(encoding="utf-8"))
+    if result.get("schema") != SCHEMA:
+        raise ValueError(f"{path} is not a detection benchmark result ({SCHEMA}).")
+    return result

@@ -1,0 +1,114 @@
+"""The detection benchmark (benchmarks/detection.py, course_utils/benchmark.py) on a tiny config."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from course_utils import benchmark, datasets, detectors, metrics
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = {"dataset_names": ["breast_cancer"], "seeds": [0],
+        "detector_names": ["IForest", "PCA", "Fusion rank (IForest+PCA)"]}
+
+
+@pytest.fixture()
+def tiny_fusion(monkeypatch):
+    """A classical-only fusion, so the test needs no TensorFlow and runs in a few seconds."""
+    monkeypatch.setitem(benchmark.FUSIONS, "Fusion rank (IForest+PCA)", (("IForest", "PCA"), "rank"))
+
+
+def _cli():
+    spec = importlib.util.spec_from_file_location("detection_cli", ROOT / "benchmarks" / "detection.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quick_path_writes_json_and_markdown(tmp_path, tiny_fusion, capsys):
+    cli = _cli()
+    argv = ["--quick", "--seeds", "1", "--datasets", "breast_cancer",
+            "--detectors", ",".join(TINY["detector_names"]), "--output", str(tmp_path)]
+    assert cli.main(argv) == 0
+    assert "breast_cancer" in capsys.readouterr().err            # progress lines
+    result = json.loads((tmp_path / "detection.json").read_text())
+    assert result["schema"] == benchmark.SCHEMA
+    assert set(result) >= {"config", "environment", "skipped", "runs", "summary", "total_s"}
+    assert "machine_sensors" in result["skipped"]
+    assert len(result["runs"]) == 3 and len(result["summary"]) == 3
+    for run in result["runs"]:
+        assert set(run) >= {"dataset", "detector", "seed", "roc_auc", "pr_auc", "chance_pr_auc",
+                            "fit_s", "score_s", "n_train", "n_test", "n_test_anomalies"}
+        for key in ("roc_auc", "pr_auc", "chance_pr_auc"):
+            assert 0.0 <= run[key] <= 1.0
+        assert run["roc_auc"] > 0.5 and run["pr_auc"] > run["chance_pr_auc"]
+    markdown = (tmp_path / "detection.md").read_text()
+    for name in TINY["detector_names"]:
+        assert f"| {name} |" in markdown
+    assert "ROC-AUC" in markdown and "PR-AUC" in markdown and "*chance*" in markdown
+
+
+def test_two_runs_give_identical_aucs(tiny_fusion):
+    first, second = (benchmark.run_benchmark(**TINY) for _ in range(2))
+    key = [(r["detector"], r["roc_auc"], r["pr_auc"]) for r in first["runs"]]
+    assert key == [(r["detector"], r["roc_auc"], r["pr_auc"]) for r in second["runs"]]
+
+
+def test_a_subset_gives_the_same_numbers_as_the_whole(tiny_fusion):
+    """Splits and subsamples depend on (seed, dataset) only, not on what else runs."""
+    whole = benchmark.run_benchmark(**TINY)
+    alone = benchmark.run_benchmark(["breast_cancer"], ["PCA"], seeds=[0])
+    pca = [r for r in whole["runs"] if r["detector"] == "PCA"][0]
+    assert alone["runs"][0]["roc_auc"] == pca["roc_auc"]
+
+
+def test_fusion_equals_a_freshly_fitted_fusion_detector(tiny_fusion):
+    """Reusing the fitted members gives exactly what FusionDetector fitted from scratch gives."""
+    run = benchmark.run_benchmark(**TINY)["runs"][-1]
+    ds = datasets.load("breast_cancer", random_state=0)
+    members = [detectors.IsolationForestDetector(random_state=0), detectors.PCADetector()]
+    model = make_pipeline(StandardScaler(), detectors.FusionDetector(members, method="rank"))
+    scores = model.fit(ds.X_train).decision_function(ds.X_test)
+    assert run["roc_auc"] == metrics.roc_auc(ds.y_test, scores)
+
+
+def test_training_rows_are_capped_by_a_seeded_subsample():
+    result = benchmark.run_benchmark(["shuttle"], ["PCA"], seeds=[0], max_train_rows=500)
+    assert result["runs"][0]["n_train"] == 500
+
+
+def test_mean_ranks_average_ranks_over_datasets_with_ties():
+    rows = [{"dataset": d, "detector": k, "roc_auc_mean": v}
+            for d, values in {"a": (0.9, 0.8, 0.7), "b": (0.6, 0.9, 0.9)}.items()
+            for k, v in zip("xyz", values, strict=True)]
+    ranks = benchmark.mean_ranks(rows)
+    np.testing.assert_allclose([ranks["x"], ranks["y"], ranks["z"]], [2.0, 1.75, 2.25])
+
+
+def test_unknown_names_are_rejected():
+    with pytest.raises(ValueError, match="Unknown"):
+        benchmark.run_benchmark(["machine_sensors"], ["PCA"], seeds=[0])
+    with pytest.raises(ValueError, match="Unknown"):
+        benchmark.run_benchmark(["breast_cancer"], ["XGBoost"], seeds=[0])
+
+
+def test_stored_results_follow_the_schema():
+    path = ROOT / "benchmarks" / "results" / "detection.json"
+    if not path.exists():
+        pytest.skip("no stored results yet")
+    result = benchmark.load_results(path)
+    assert len(result["config"]["seeds"]) >= 2
+    assert all(0.0 <= r["roc_auc"] <= 1.0 and 0.0 <= r["pr_auc"] <= 1.0 for r in result["runs"])
+
+
+def test_the_quick_configuration_names_known_datasets_and_detectors():
+    quick = _cli().QUICK
+    assert set(quick["datasets"]) <= set(benchmark.DATASETS)
+    assert set(quick["detectors"]) <= set(benchmark.all_detectors())
+    assert any(name in benchmark.FUSIONS for name in quick["detectors"]) and "AE" in quick["detectors"]
