@@ -7,6 +7,9 @@
     python3 tasks.py regen NOTEBOOK...   re-execute notebooks and store their outputs
     python3 tasks.py doctor              check the environment and print fixes
 
+`test` also needs Chromium for the browser tests: it installs Debian's package when it
+is missing and it can (Debian/Ubuntu as root), or says how to (or `-m "not browser"`).
+
 Setup creates a virtual environment in .venv/, installs the pinned requirements and the
 course package (editable), and skips all of that next time unless requirements.txt or
 pyproject.toml changed.
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +30,7 @@ STAMP = VENV / ".course-installed"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 SETUP_FILES = ("requirements.txt", "pyproject.toml")
+BROWSER_TESTS = ROOT / "tests" / "test_browser.py"
 
 
 def _run(cmd: list[str | Path], **kwargs) -> None:
@@ -67,8 +72,47 @@ def lab(args: list[str]) -> None:
     _run([BIN / "jupyter", "lab", "--ip=127.0.0.1", "notebooks/00_welcome.ipynb", *args])
 
 
+def _chromium() -> str | None:
+    """The browser the browser tests drive: $COURSE_CHROMIUM, else Debian's chromium."""
+    for candidate in (os.environ.get("COURSE_CHROMIUM"), "/usr/bin/chromium"):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _is_debian() -> bool:
+    try:
+        release = Path("/etc/os-release").read_text().lower()
+    except OSError:
+        return False
+    return "debian" in release or "ubuntu" in release
+
+
+def ensure_chromium(args: list[str]) -> None:
+    """Make sure the browser tests find chromium; install Debian's package when we can."""
+    paths = [(ROOT / a.split("::")[0]).resolve() for a in args]
+    paths = [p for p in paths if p.exists()]  # test paths given: do they include this file?
+    selected = not paths or any(p == BROWSER_TESTS or p in BROWSER_TESTS.parents for p in paths)
+    if not selected or "not browser" in " ".join(args) or _chromium():
+        return
+    if _is_debian() and shutil.which("apt-get") and os.geteuid() == 0:
+        print("The browser tests need chromium: installing Debian's package with apt-get.")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        _run(["apt-get", "update"], env=env)
+        _run(["apt-get", "install", "-y", "chromium"], env=env)
+        if _chromium():
+            return
+    sys.exit("The browser tests (tests/test_browser.py) need Chromium and found none "
+             "($COURSE_CHROMIUM, /usr/bin/chromium, chromium on PATH).\n"
+             "  Debian/Ubuntu: sudo apt-get install chromium\n"
+             "  elsewhere: install Chromium or Google Chrome and set COURSE_CHROMIUM to its "
+             "executable\n"
+             '  or run every other test: python3 tasks.py test -m "not browser"')
+
+
 def test(args: list[str]) -> None:
     setup()
+    ensure_chromium(args)
     # Options (strict nbval, sanitize file, parallel workers) live in pyproject.toml, so a
     # plain `pytest` inside the venv behaves exactly like this command.
     _run([PYTHON, "-m", "pytest", *args])

@@ -160,3 +160,14 @@ def test_data_file_checksum_errors(tmp_path):
 
 def test_shipped_data_files_verify():
     assert _data.verify_data_files() == []
+
+
+def test_doctor_accepts_colab_versions_but_not_missing_packages(monkeypatch):
+    import types
+
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    report = doctor.doctor(requirements=["numpy==99.0", "surely-not-a-package==1.0"],
+                           check_tensorflow=False, verbose=False)
+    by_name = {c.name: c for c in report.checks}
+    assert by_name["numpy"].ok and "Colab" in by_name["numpy"].detail
+    assert not by_name["surely-not-a-package"].ok
