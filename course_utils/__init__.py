@@ -16,6 +16,9 @@ thresholds      named threshold strategies
 metrics         evaluation reports for detectors
 widgets         thin ipywidgets front ends over pure functions
 models          Keras model builders (the only module that imports Keras)
+autoencoder     the autoencoder detector (Keras at fit time only)
+practice        saving, int8 compression, pseudonymisation, drift monitoring
+benchmark       the detection benchmark behind notebook 10
 ============== ==============================================================
 
 Importing the package is instant: submodules load on first use, and nothing
@@ -29,6 +32,8 @@ import importlib
 __version__ = "0.1.0"
 
 _SUBMODULES = {
+    "autoencoder",
+    "benchmark",
     "checks",
     "datasets",
     "detectors",
@@ -37,6 +42,7 @@ _SUBMODULES = {
     "models",
     "nn_numpy",
     "plotting",
+    "practice",
     "reproducibility",
     "thresholds",
     "widgets",

@@ -1,0 +1,176 @@
+"""course_utils.practice: save / load, int8 weights, pseudonyms, PSI and the drift monitor."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from course_utils import practice
+from course_utils.autoencoder import AutoencoderDetector
+
+KEY = b"0123456789abcdef-test-key"
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 6)) * [1, 2, 3, 4, 5, 6] + 10
+    ae = AutoencoderDetector(hidden=(8,), bottleneck=2, epochs=3, patience=None,
+                             random_state=0).fit(X)
+    return ae, X
+
+
+# --- save / load ---------------------------------------------------------------------------
+
+def test_round_trip_gives_identical_scores(fitted, tmp_path):
+    ae, X = fitted
+    names = [f"f{i}" for i in range(6)]
+    practice.save_detector(ae, tmp_path / "det", feature_names=names)
+    assert sorted(p.name for p in (tmp_path / "det").iterdir()) == ["detector.json", "model.keras"]
+    loaded = practice.load_detector(tmp_path / "det")
+    np.testing.assert_array_equal(loaded.decision_function(X), ae.decision_function(X))
+    np.testing.assert_array_equal(loaded.predict(X), ae.predict(X))
+    assert loaded.threshold_ == ae.threshold_
+    assert list(loaded.feature_names_in_) == names
+    assert loaded.get_params() == ae.get_params()
+    np.testing.assert_array_equal(loaded.explain(X[:5]), ae.explain(X[:5]))
+
+
+def test_missing_file_is_a_clear_error(fitted, tmp_path):
+    with pytest.raises(FileNotFoundError, match="detector.json is missing"):
+        practice.load_detector(tmp_path / "nowhere")
+    ae, _ = fitted
+    practice.save_detector(ae, tmp_path / "det")
+    (tmp_path / "det" / "model.keras").unlink()
+    with pytest.raises(FileNotFoundError, match="model.keras is missing"):
+        practice.load_detector(tmp_path / "det")
+
+
+def _edit_meta(folder, change):
+    path = folder / "detector.json"
+    meta = json.loads(path.read_text())
+    change(meta)
+    path.write_text(json.dumps(meta))
+
+
+def test_wrong_format_version_is_refused(fitted, tmp_path):
+    ae, _ = fitted
+    folder = practice.save_detector(ae, tmp_path / "det")
+    _edit_meta(folder, lambda m: m.update(format_version=99))
+    with pytest.raises(ValueError, match="format_version 99"):
+        practice.load_detector(folder)
+
+
+def test_other_keras_version_warns_or_raises_when_strict(fitted, tmp_path):
+    ae, X = fitted
+    folder = practice.save_detector(ae, tmp_path / "det")
+    _edit_meta(folder, lambda m: m["versions"].update(keras="2.0.0"))
+    with pytest.raises(ValueError, match=r"keras 2\.0\.0 \(saved\)"):
+        practice.load_detector(folder, strict=True)
+    with pytest.warns(UserWarning, match="other versions"):
+        loaded = practice.load_detector(folder)
+    np.testing.assert_array_equal(loaded.decision_function(X), ae.decision_function(X))
+
+
+def test_tampered_model_file_is_refused(fitted, tmp_path):
+    ae, _ = fitted
+    folder = practice.save_detector(ae, tmp_path / "det")
+    model = folder / "model.keras"
+    model.write_bytes(model.read_bytes() + b"\0")
+    with pytest.raises(ValueError, match="does not match the SHA-256"):
+        practice.load_detector(folder)
+
+
+def test_damaged_json_is_a_clear_error(fitted, tmp_path):
+    ae, _ = fitted
+    folder = practice.save_detector(ae, tmp_path / "det")
+    (folder / "detector.json").write_text("{not json")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        practice.load_detector(folder)
+
+
+def test_save_rejects_bad_input(fitted, tmp_path):
+    ae, _ = fitted
+    with pytest.raises(TypeError, match="AutoencoderDetector"):
+        practice.save_detector(object(), tmp_path / "x")
+    with pytest.raises(ValueError, match="feature_names has 2 names"):
+        practice.save_detector(ae, tmp_path / "x", feature_names=["a", "b"])
+
+
+# --- int8 ------------------------------------------------------------------------------------
+
+def test_quantize_int8_error_is_at_most_half_a_step():
+    w = np.random.default_rng(1).normal(size=(30, 7))
+    q, scale = practice.quantize_int8(w)
+    assert q.dtype == np.int8 and q.shape == w.shape
+    assert np.abs(q).max() == 127
+    assert np.abs(practice.dequantize(q, scale) - w).max() <= scale / 2 + 1e-6
+    q0, s0 = practice.quantize_int8(np.zeros((2, 2)))
+    assert s0 == 1.0 and not q0.any()
+
+
+def test_int8_autoencoder_matches_keras_and_is_smaller(fitted):
+    ae, X = fitted
+    float_np = practice.Int8DenseAutoencoder(ae, quantize=False)
+    np.testing.assert_allclose(float_np.decision_function(X), ae.decision_function(X),
+                               rtol=1e-4, atol=1e-6)
+    int8 = practice.Int8DenseAutoencoder(ae)
+    assert int8.nbytes < 0.5 * float_np.nbytes
+    assert np.corrcoef(int8.decision_function(X), ae.decision_function(X))[0, 1] > 0.99
+
+
+# --- privacy ---------------------------------------------------------------------------------
+
+def test_pseudonymize_is_deterministic_keyed_and_hmac():
+    import hashlib
+    import hmac
+
+    a = practice.pseudonymize([17, 42, 17], KEY)
+    assert a[0] == a[2] and a[0] != a[1] and len(a[0]) == 16
+    assert a[0] == hmac.new(KEY, b"17", hashlib.sha256).hexdigest()[:16]
+    assert practice.pseudonymize(17, KEY + b"x")[0] != a[0]
+    with pytest.raises(TypeError, match="key must be bytes"):
+        practice.pseudonymize([1], "short")
+
+
+# --- drift -----------------------------------------------------------------------------------
+
+def test_psi_is_small_for_same_distribution_and_large_for_shift():
+    rng = np.random.default_rng(0)
+    ref = rng.normal(size=5000)
+    assert practice.psi(ref, rng.normal(size=5000)) < 0.02
+    assert practice.psi(ref, rng.normal(1.0, 1.0, size=5000)) > 0.5
+    assert practice.psi(ref, ref) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_psi_by_hand():
+    ref = np.arange(100.0)
+    cur = np.r_[np.zeros(50), np.full(50, 99.0)]
+    # two bins split at the median 49.5: reference 50/50, current 50/50 -> 0
+    assert practice.psi(ref, cur, n_bins=2) == pytest.approx(0.0, abs=1e-12)
+    cur = np.zeros(100)  # all in the first bin: (1-.5)ln(1/.5) + (1e-4-.5)ln(1e-4/.5)
+    want = 0.5 * np.log(2) + (1e-4 - 0.5) * np.log(1e-4 / 0.5)
+    assert practice.psi(ref, cur, n_bins=2) == pytest.approx(want)
+
+
+def test_drift_monitor_alarm_and_retrain_rule():
+    rng = np.random.default_rng(0)
+    monitor = practice.DriftMonitor(rng.normal(size=3000), threshold=0.25, patience=3)
+    days = [rng.normal(size=300) for _ in range(3)] + [rng.normal(2, 1, 300) for _ in range(4)]
+    states = [monitor.update(d) for d in days]
+    assert [s["alarm"] for s in states] == [False] * 3 + [True] * 4
+    assert [s["retrain"] for s in states] == [False] * 5 + [True] * 2
+    ks = [stats.ks_2samp(monitor.reference, d).statistic for d in days]
+    assert min(ks[3:]) > 0.3 > max(ks[:3])  # the KS statistic agrees on which days drifted
+    monitor.reset(days[-1])
+    assert not monitor.update(rng.normal(2, 1, 300))["alarm"]
+
+
+def test_drift_monitor_rejects_bad_parameters():
+    with pytest.raises(ValueError, match="threshold"):
+        practice.DriftMonitor(np.ones(10), threshold=0)
+    with pytest.raises(ValueError):
+        practice.DriftMonitor(np.ones(10), patience=0)
