@@ -1,0 +1,414 @@
+"""The autoencoder detector: reconstruction error as the anomaly score (notebooks 07-09).
+
+An autoencoder is trained to copy its input through a narrow bottleneck. Trained on normal
+data only, it learns to rebuild what normal data looks like; a sample it rebuilds badly is
+unlike the training data. The score of a row is its **mean squared reconstruction error**
+over the features (higher = more anomalous), and :meth:`AutoencoderDetector.explain` gives
+the squared error of every feature, pixel or time step — *where* a row is abnormal.
+
+Importing this module does not import TensorFlow: ``fit`` does, through
+``setup_tensorflow(random_state)``.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+
+from ._validate import as_float_array, check_choice, check_positive_int
+from .detectors import BaseDetector
+
+__all__ = ["AutoencoderDetector", "ARCHITECTURES"]
+
+#: Default ``hidden`` and ``bottleneck`` of each architecture (see the class docstring).
+ARCHITECTURES = {
+    "dense": {"hidden": (32, 16), "bottleneck": 4},
+    "conv2d": {"hidden": (16, 32), "bottleneck": 16},
+    "conv1d": {"hidden": (16, 32), "bottleneck": 16},
+    "recurrent": {"hidden": (32,), "bottleneck": None},
+}
+_PREDICT_BATCH = 1024
+_STEPS_PER_EXECUTION = 32
+
+
+class AutoencoderDetector(BaseDetector):
+    """Anomaly detector that scores each row by how badly an autoencoder rebuilds it.
+
+    Train it on normal data (``fit(X_train)``): the protocol is "normal-only" unless you
+    say otherwise. Every row of ``X`` is one sample, **flattened to 2-D** like everywhere
+    in the course; the architecture reshapes it to what its layers expect:
+
+    =================== ============================ ==============================================
+    architecture        one row of ``X`` is          reshaped with the shape of one sample
+    =================== ============================ ==============================================
+    ``"dense"``         ``n_features`` values        as it is
+    ``"conv2d"``        an image, row by row         ``image_shape``: ``(H, W)`` or ``(H, W, C)``;
+                                                     ``None``: a square one-channel image
+    ``"conv1d"``,       a window of a time series,   ``window_shape``: ``(window, n_channels)``;
+    ``"recurrent"``     time step by time step       ``None``: one channel, ``(n_features, 1)``
+    =================== ============================ ==============================================
+
+    ``images.reshape(len(images), -1)`` flattens ``(n, H, W)`` images and
+    ``windows.reshape(len(windows), -1)`` flattens the ``(n, window, n_channels)`` windows
+    of ``datasets.make_windows``; pass the shape of one sample as above.
+
+    Parameters
+    ----------
+    architecture : "dense" (default), "conv2d", "conv1d" or "recurrent"; the network is
+        built by the matching ``course_utils.models.build_*`` function.
+    hidden : encoder layer sizes — units ("dense"), filters ("conv2d", "conv1d": each layer
+        halves the image / window) or recurrent units ("recurrent"). ``None``: the
+        architecture's default (``ARCHITECTURES``): (32, 16), (16, 32), (16, 32), (32,).
+    bottleneck : size of the code. ``None``: the default, 4 ("dense"), 16 ("conv2d",
+        "conv1d"); for "recurrent" the last recurrent layer is the code, and a number adds
+        one more recurrent layer of that size.
+    image_shape, window_shape : the shape of one sample for "conv2d" / "conv1d" and
+        "recurrent" (see the table); must multiply to ``n_features``.
+    cell : "gru" (default) or "lstm", for "recurrent". Recurrent layers step through time
+        one step after the other, so on a CPU an epoch costs 10-50 times more than with
+        "conv1d": pass fewer epochs and larger batches (``epochs=20, batch_size=128`` took
+        about 10 s for 1,700 windows of 24 steps × 6 channels on 2 cores).
+    activation : hidden-layer activation, "relu" by default. The output is linear.
+    epochs : maximum training epochs (100); early stopping usually ends sooner.
+    batch_size : rows per gradient step, or ``"auto"`` (default): 1 % of the rows of ``X``,
+        at least 32 and at most 512 — small data sets get several steps per epoch, large
+        ones (Shuttle: about 250 rows per batch) about 100 larger, cheaper steps.
+    learning_rate : Adam's step size (0.003: converges within a few seconds on these
+        small models).
+    validation_fraction : share of the training rows (drawn at random with
+        ``random_state``) held out to watch the validation loss for early stopping; 0
+        trains on all rows and watches the training loss instead.
+    patience : stop after this many epochs without improvement of the watched loss, then
+        restore the best weights; ``None`` trains for all ``epochs``.
+    scale : standardise with the mean and standard deviation of the **training** rows
+        (fitted in ``fit`` only, reused for new data): per feature for "dense"; per channel
+        (one mean and std over all pixels / time steps of a channel) for the others, which
+        keeps the shape of an image or a window. ``False`` uses the data as given. Scores
+        and ``explain`` are measured in the scaled units, so no feature wins by its unit.
+    random_state : int seed of the weights, the validation rows and the shuffling.
+        ``fit`` calls ``setup_tensorflow(random_state)``, which turns on TensorFlow's op
+        determinism and **seeds Python's, NumPy's global and Keras's random state**: the
+        same seed gives the same scores on the same machine. ``None``: a fresh seed.
+    verbose : Keras's training output: 0 (silent, default), 1 or 2.
+    threshold, contamination : the threshold strategy, as for every detector
+        (``"quantile"`` flags the top ``contamination`` share of training scores).
+
+    Attributes (after fit)
+    ----------------------
+    model_ : the trained ``keras.Model`` (``model_.get_layer("encoder")`` gives the codes).
+    history_ : ``{"loss": [...], "val_loss": [...]}``, one value per epoch (mean squared
+        error in scaled units).
+    n_epochs_ : epochs trained (``best_epoch_``: the one whose weights were kept, 1-based).
+    batch_size_ : the batch size used (``"auto"`` resolved).
+    sample_shape_ : the shape one row is reshaped to.
+    mean_, scale_ : the scaling statistics, one per column of ``X`` (0 and 1 when
+        ``scale=False``).
+    decision_scores_, threshold_, n_features_in_ : as for every detector.
+
+    Examples
+    --------
+    >>> ae = AutoencoderDetector(epochs=30, random_state=0).fit(X_train)   # doctest: +SKIP
+    >>> scores = ae.decision_function(X_test)       # (n,), higher = more anomalous
+    >>> errors = ae.explain(X_test)                 # (n, n_features), mean over axis 1 = scores
+    """
+
+    def __init__(self, architecture="dense", *, hidden=None, bottleneck=None, image_shape=None,
+                 window_shape=None, cell="gru", activation="relu", epochs=100, batch_size="auto",
+                 learning_rate=0.003, validation_fraction=0.1, patience=10, scale=True,
+                 random_state=0, verbose=0, threshold="quantile", contamination=0.05):
+        self.threshold = threshold
+        self.contamination = contamination
+        self.architecture = architecture
+        self.hidden = hidden
+        self.bottleneck = bottleneck
+        self.image_shape = image_shape
+        self.window_shape = window_shape
+        self.cell = cell
+        self.activation = activation
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.scale = scale
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # --- public API beyond BaseDetector ---------------------------------------------------
+    def fit(self, X, y=None):
+        """Train on ``X`` (n_samples, n_features), normal rows; ``y`` is ignored. Returns self."""
+        _hint_flatten(X, self.architecture)
+        return super().fit(X, y)
+
+    def decision_function(self, X) -> np.ndarray:
+        """Mean squared reconstruction error of each row of ``X``: shape ``(n_samples,)``."""
+        _hint_flatten(X, self.architecture)
+        return super().decision_function(X)
+
+    def explain(self, X) -> np.ndarray:
+        """Squared reconstruction error of every feature (pixel, time step × channel).
+
+        X: (n_samples, n_features). Returns an array of the same shape, in scaled units;
+        ``explain(X).mean(axis=1)`` equals ``decision_function(X)``. Reshape a row with
+        ``sample_shape_`` to see an error map of an image or a window.
+        """
+        X = self._checked_input(X)
+        return self._squared_errors(self._standardise(X))
+
+    def reconstruct(self, X) -> np.ndarray:
+        """The autoencoder's reconstruction of ``X``, in the original units: same shape as X."""
+        X = self._checked_input(X)
+        return self._decode(self._standardise(X)) * self.scale_ + self.mean_
+
+    # --- the two hooks of BaseDetector ----------------------------------------------------
+    def _fit_scores(self, X):
+        config = self._check_params(X)
+        seed = config.pop("seed")
+        self.batch_size_ = config.pop("batch_size")
+        n = X.shape[0]
+        self.sample_shape_ = config.pop("sample_shape")
+        self.mean_, self.scale_ = self._fit_scaling(X)
+        Z = (X - self.mean_) / self.scale_
+
+        rng = np.random.default_rng(seed)
+        n_val = (min(n - 1, max(1, round(self.validation_fraction * n)))
+                 if self.validation_fraction > 0 else 0)
+        order = rng.permutation(n)
+        val_rows, train_rows = order[:n_val], order[n_val:]
+
+        from .reproducibility import setup_tensorflow  # noqa: PLC0415 - TF only when fitting
+
+        tf = setup_tensorflow(seed)
+        import keras  # noqa: PLC0415 - already imported by setup_tensorflow
+
+        from . import models  # noqa: PLC0415
+
+        self.model_ = self._build(models, **config)
+        # steps_per_execution: several batches per call into TensorFlow, so the Python
+        # overhead per step vanishes; the updates (and results) are exactly the same
+        self.model_.compile(optimizer=keras.optimizers.Adam(learning_rate=self.learning_rate),
+                            loss="mse", steps_per_execution=_STEPS_PER_EXECUTION)
+        shaped = self._shaped(Z)
+        monitor = "val_loss" if n_val else "loss"
+        callbacks = [keras.callbacks.TerminateOnNaN()]
+        if n_val:
+            callbacks.insert(0, _validation_loss(keras, shaped[val_rows]))
+        if self.patience is not None:
+            callbacks.append(keras.callbacks.EarlyStopping(
+                monitor=monitor, patience=self.patience, restore_best_weights=True))
+        # a tf.data pipeline, reshuffled every epoch with the seed: for small data it costs
+        # a fifth of what fit(X, X, shuffle=True) spends per epoch on slicing NumPy arrays
+        x_train = shaped[train_rows]
+        batches = (tf.data.Dataset.from_tensor_slices((x_train, x_train))
+                   .shuffle(len(x_train), seed=seed, reshuffle_each_iteration=True)
+                   .batch(self.batch_size_))
+        history = self.model_.fit(batches, epochs=self.epochs, callbacks=callbacks,
+                                  verbose=self.verbose)
+        self.history_ = {k: [float(v) for v in values] for k, values in history.history.items()}
+        self.n_epochs_ = len(self.history_["loss"])
+        watched = np.asarray(self.history_[monitor])
+        if not np.isfinite(watched).all():
+            raise ValueError(
+                f"Training diverged: the loss became NaN or infinite in epoch {self.n_epochs_}. "
+                f"Lower learning_rate (now {self.learning_rate:g}) or keep scale=True.")
+        self.best_epoch_ = (int(np.argmin(watched)) + 1 if self.patience is not None
+                            else self.n_epochs_)
+        scores = self._score(X)
+        if np.isfinite(scores).all() and np.ptp(scores) <= 1e-12 * max(1.0, abs(scores.max())):
+            warnings.warn(
+                "All training rows get the same reconstruction error, so the threshold cannot "
+                "separate anything: are the training rows all identical, or constant "
+                "features only? Check X.", UserWarning, stacklevel=3)
+        return scores
+
+    def _score(self, X):
+        return self._squared_errors(self._standardise(X)).mean(axis=1)
+
+    # --- helpers ----------------------------------------------------------------------------
+    def _check_params(self, X) -> dict:
+        """Check every parameter before training; return what the builder needs."""
+        arch = check_choice(self.architecture, "architecture", tuple(ARCHITECTURES))
+        check_positive_int(self.epochs, "epochs")
+        if self.patience is not None:
+            check_positive_int(self.patience, "patience")
+        _check_number(self.learning_rate, "learning_rate", low=0.0, high=1.0)
+        if not (isinstance(self.validation_fraction, Real)
+                and not isinstance(self.validation_fraction, bool)
+                and 0.0 <= self.validation_fraction < 0.5):
+            raise ValueError("validation_fraction must be a number in [0, 0.5), got "
+                             f"{self.validation_fraction!r}.")
+        if not isinstance(self.scale, (bool, np.bool_)):
+            raise TypeError(f"scale must be True or False, got {self.scale!r}.")
+        check_choice(self.verbose, "verbose", (0, 1, 2))
+        if X.shape[0] < 2:
+            raise ValueError(f"An autoencoder needs at least 2 training rows, got {X.shape[0]}.")
+        defaults = ARCHITECTURES[arch]
+        hidden = defaults["hidden"] if self.hidden is None else self.hidden
+        bottleneck = defaults["bottleneck"] if self.bottleneck is None else self.bottleneck
+        config = {"seed": _check_seed(self.random_state),
+                  "batch_size": _batch_size(self.batch_size, X.shape[0]),
+                  "sample_shape": self._sample_shape(arch, X.shape[1])}
+        if arch == "recurrent":
+            units = (hidden,) if isinstance(hidden, Integral) else tuple(hidden)
+            config["units"] = units if bottleneck is None else (*units, bottleneck)
+            check_choice(self.cell, "cell", ("gru", "lstm"))
+        else:
+            config.update(hidden=hidden, bottleneck=bottleneck)
+        return config
+
+    def _sample_shape(self, arch: str, n_features: int) -> tuple[int, ...]:
+        if arch != "conv2d" and self.image_shape is not None:
+            raise ValueError(f"image_shape is used by architecture='conv2d' only, but "
+                             f"architecture={arch!r}. Leave image_shape=None.")
+        if arch not in ("conv1d", "recurrent") and self.window_shape is not None:
+            raise ValueError(f"window_shape is used by architecture='conv1d' or 'recurrent' "
+                             f"only, but architecture={arch!r}. Leave window_shape=None.")
+        if arch == "dense":
+            return (n_features,)
+        if arch == "conv2d":
+            if self.image_shape is None:
+                side = math.isqrt(n_features)
+                if side * side != n_features:
+                    raise ValueError(
+                        f"X has {n_features} columns, which is not a square image; pass "
+                        "image_shape=(height, width) or (height, width, channels).")
+                return (side, side, 1)
+            shape = _shape_tuple(self.image_shape, "image_shape", (2, 3))
+            shape = shape if len(shape) == 3 else (*shape, 1)
+        else:
+            if self.window_shape is None:
+                return (n_features, 1)
+            shape = _shape_tuple(self.window_shape, "window_shape", (2,))
+        if math.prod(shape) != n_features:
+            name = "image_shape" if arch == "conv2d" else "window_shape"
+            raise ValueError(f"{name}={tuple(shape)} holds {math.prod(shape)} values per "
+                             f"sample, but X has {n_features} columns. Flatten each sample "
+                             "with X.reshape(len(X), -1) and pass the shape of one sample.")
+        return shape
+
+    def _build(self, models, **config):
+        arch, shape = self.architecture, self.sample_shape_
+        if arch == "dense":
+            return models.build_dense_autoencoder(shape[0], activation=self.activation, **config)
+        if arch == "conv2d":
+            return models.build_conv_autoencoder(shape, filters=config["hidden"],
+                                                 bottleneck=config["bottleneck"],
+                                                 activation=self.activation)
+        if arch == "conv1d":
+            return models.build_conv1d_autoencoder(*shape, filters=config["hidden"],
+                                                   bottleneck=config["bottleneck"],
+                                                   activation=self.activation)
+        return models.build_recurrent_autoencoder(*shape, units=config["units"], cell=self.cell)
+
+    def _fit_scaling(self, X):
+        n_features = X.shape[1]
+        if not self.scale:
+            return np.zeros(n_features), np.ones(n_features)
+        if self.architecture == "dense":
+            mean, std = X.mean(axis=0), X.std(axis=0)
+        else:  # one mean and std per channel (the last axis of a sample)
+            channels = X.reshape(X.shape[0], -1, self.sample_shape_[-1])
+            mean, std = channels.mean(axis=(0, 1)), channels.std(axis=(0, 1))
+            reps = n_features // mean.size
+            mean, std = np.tile(mean, reps), np.tile(std, reps)
+        std = np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 1.0)  # constant: as is
+        return mean, std
+
+    def _checked_input(self, X) -> np.ndarray:
+        self._check_fitted()
+        _hint_flatten(X, self.architecture)
+        X = as_float_array(X, "X")
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} was fitted "
+                             f"with {self.n_features_in_}. Use the same columns as in fit.")
+        return X
+
+    def _standardise(self, X):
+        return (X - self.mean_) / self.scale_
+
+    def _shaped(self, Z):
+        return Z.reshape((Z.shape[0], *self.sample_shape_)).astype(np.float32)
+
+    def _decode(self, Z):
+        return _predict(self.model_, self._shaped(Z)).reshape(Z.shape[0], -1)
+
+    def _squared_errors(self, Z):
+        return (Z - self._decode(Z)) ** 2
+
+
+# --- module helpers --------------------------------------------------------------------------
+
+def _predict(model, x):
+    """``model``'s output for ``x`` as float64, in chunks of ``_PREDICT_BATCH`` rows.
+
+    ``predict_on_batch`` reuses one compiled function and skips ``predict``'s data
+    pipeline: a few milliseconds per call for these small models.
+    """
+    chunks = [model.predict_on_batch(x[start:start + _PREDICT_BATCH])
+              for start in range(0, len(x), _PREDICT_BATCH)]
+    return np.concatenate(chunks).astype(np.float64)
+
+
+def _validation_loss(keras, x_val):
+    """A callback that adds ``val_loss`` (the MSE on ``x_val``) to the logs of each epoch.
+
+    The same number as ``fit(validation_data=(x_val, x_val))`` gives, from
+    ``predict_on_batch``, which costs a few milliseconds instead of Keras's evaluation loop
+    (for these small models that loop took as long as the training epoch itself).
+    """
+
+    class ValidationLoss(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if logs is not None:
+                logs["val_loss"] = float(np.mean((_predict(self.model, x_val) - x_val) ** 2))
+
+    return ValidationLoss()
+
+
+def _hint_flatten(X, architecture):
+    """A clearer error than "X must be 2-D" for images and windows that are not flattened."""
+    ndim = np.ndim(X) if isinstance(X, (np.ndarray, list, tuple)) else None
+    if ndim is not None and ndim > 2:
+        shape = np.shape(X)
+        param = "image_shape" if architecture == "conv2d" else "window_shape"
+        raise ValueError(
+            f"X must be 2-D (n_samples, n_features), got shape {shape}. Flatten each sample "
+            f"with X.reshape(len(X), -1) and pass {param}={tuple(shape[1:])} (the shape of "
+            f"one sample) with architecture='conv2d', 'conv1d' or 'recurrent'.")
+
+
+def _shape_tuple(value, name, lengths) -> tuple[int, ...]:
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") \
+            or len(value) not in lengths:
+        sizes = " or ".join(str(n) for n in lengths)
+        raise ValueError(f"{name} must be a tuple of {sizes} positive integers, got {value!r}.")
+    return tuple(check_positive_int(v, f"each entry of {name}") for v in value)
+
+
+def _batch_size(value, n_rows: int) -> int:
+    if isinstance(value, str) and value == "auto":
+        return min(512, max(32, n_rows // 100))
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"batch_size must be a positive integer or 'auto', got {value!r}.")
+    return check_positive_int(value, "batch_size")
+
+
+def _check_number(value, name, *, low, high):
+    if isinstance(value, bool) or not isinstance(value, Real) or not np.isfinite(value):
+        raise TypeError(f"{name} must be a finite number, got {value!r}.")
+    if not low < value <= high:
+        raise ValueError(f"{name} must be in ({low:g}, {high:g}], got {value:g}.")
+    return float(value)
+
+
+def _check_seed(random_state) -> int:
+    if random_state is None:
+        return int(np.random.SeedSequence().entropy % 2**32)
+    if isinstance(random_state, bool) or not isinstance(random_state, Integral) \
+            or not 0 <= random_state < 2**32:
+        raise TypeError("random_state must be an int seed in [0, 2**32 - 1] or None, got "
+                        f"{random_state!r}. (A numpy Generator cannot seed TensorFlow.)")
+    return int(random_state)

@@ -1,0 +1,295 @@
+"""Keras model builders: the networks of notebooks 03 and 07-09, untrained.
+
+This is the only module of ``course_utils`` that imports Keras (and with it TensorFlow,
+about 4 s and 0.6 GiB), so ``import course_utils`` stays instant. If TensorFlow is not
+imported yet, importing this module does it the course's way, through
+``setup_tensorflow(seed=0)`` (quiet, op determinism on, everything seeded with 0). Call
+``setup_tensorflow(seed)`` yourself first to choose the seed.
+
+Every builder returns a new, **untrained and uncompiled** ``keras.Model``: compiling (the
+optimiser, the loss) is a step the notebooks show, and ``AutoencoderDetector`` does it for
+you. The autoencoders are made of two sub-models, ``model.get_layer("encoder")`` and
+``model.get_layer("decoder")``, so the codes of the bottleneck are one call away::
+
+    ae = build_dense_autoencoder(n_features=30, bottleneck=4)
+    ae.compile(optimizer="adam", loss="mse")
+    ae.fit(X_train, X_train, epochs=50, verbose=0)       # input = target
+    codes = ae.get_layer("encoder").predict(X_train, verbose=0)   # (n, 4)
+
+================================ ================================ ==================================
+builder                          input of one sample              output
+================================ ================================ ==================================
+``build_mlp_classifier``         ``(n_features,)``                ``(1,)``: P(anomaly) with a sigmoid
+``build_dense_autoencoder``      ``(n_features,)``                ``(n_features,)``
+``build_conv_autoencoder``       ``image_shape`` ``(H, W, C)``    ``(H, W, C)``
+``build_conv1d_autoencoder``     ``(window, n_channels)``         ``(window, n_channels)``
+``build_recurrent_autoencoder``  ``(window, n_channels)``         ``(window, n_channels)``
+================================ ================================ ==================================
+
+The defaults are small on purpose: each model trains in seconds on two CPU cores.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from numbers import Integral
+
+from .reproducibility import setup_tensorflow
+
+if "keras" not in sys.modules:  # first Keras import of the process: quiet and deterministic
+    setup_tensorflow(seed=0)
+
+import keras  # noqa: E402 - after the quiet TensorFlow setup above
+
+__all__ = ["build_mlp_classifier", "build_dense_autoencoder", "build_conv_autoencoder",
+           "build_conv1d_autoencoder", "build_recurrent_autoencoder"]
+
+CELLS = {"gru": keras.layers.GRU, "lstm": keras.layers.LSTM}
+
+
+# --- argument checks -------------------------------------------------------------------------
+
+def _positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be a positive integer, got {value!r} "
+                        f"({type(value).__name__}).")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value}.")
+    return int(value)
+
+
+def _sizes(value, name: str, *, allow_empty: bool = False) -> tuple[int, ...]:
+    """An int or a sequence of ints -> a tuple of positive ints (layer widths, filters)."""
+    if isinstance(value, Integral) and not isinstance(value, bool):
+        value = (value,)
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise TypeError(f"{name} must be an integer or a tuple of integers, got {value!r}.")
+    sizes = tuple(_positive_int(v, f"each entry of {name}") for v in value)
+    if not sizes and not allow_empty:
+        raise ValueError(f"{name} must hold at least one layer size, got {value!r}.")
+    return sizes
+
+
+def _activation(value, name: str):
+    try:
+        keras.activations.get(value)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{name}={value!r} is not a Keras activation (e.g. 'relu', 'tanh', "
+                         f"'sigmoid', 'linear'): {err}") from None
+    return value
+
+
+def _image_shape(value) -> tuple[int, int, int]:
+    shape = _sizes(value, "image_shape")
+    if len(shape) == 2:
+        shape = (*shape, 1)
+    if len(shape) != 3:
+        raise ValueError(f"image_shape must be (height, width) or (height, width, channels), "
+                         f"got {value!r}.")
+    return shape
+
+
+def _check_divisible(lengths, n_halvings: int, what: str, param: str):
+    factor = 2**n_halvings
+    for length in lengths:
+        if length % factor:
+            raise ValueError(
+                f"Each of the {n_halvings} encoder layers halves the {what} (stride 2), so it "
+                f"must be divisible by 2**{n_halvings} = {factor}, got {length}. Use fewer "
+                f"{param} or pad / crop the input.")
+
+
+def _warn_no_compression(code_size: int, n_inputs: int):
+    if code_size >= n_inputs:
+        warnings.warn(f"The bottleneck keeps {code_size} numbers for {n_inputs} inputs: the "
+                      "autoencoder can learn to copy its input, and then it reconstructs "
+                      "anomalies as well as normal data. Use a smaller bottleneck.",
+                      UserWarning, stacklevel=3)
+
+
+def _join(encoder, decoder, input_shape, name):
+    inputs = keras.Input(shape=input_shape, name="input")
+    return keras.Model(inputs, decoder(encoder(inputs)), name=name)
+
+
+# --- builders --------------------------------------------------------------------------------
+
+def build_mlp_classifier(n_features, hidden=(16,), activation="relu",
+                         output_activation="sigmoid", *, name="mlp_classifier"):
+    """A multilayer perceptron for binary classification (notebook 03).
+
+    ``n_features`` inputs → one ``Dense(units, activation)`` per entry of ``hidden`` →
+    ``Dense(1, output_activation)``. With the default sigmoid output, the model gives
+    P(anomaly) for each row: compile it with ``loss="binary_crossentropy"``. Supervised
+    training needs *both* classes in ``y``; trained on one class only it learns a constant.
+
+    Input shape ``(batch, n_features)``, output ``(batch, 1)``. Untrained, uncompiled.
+    """
+    n_features = _positive_int(n_features, "n_features")
+    hidden = _sizes(hidden, "hidden", allow_empty=True)
+    _activation(activation, "activation")
+    _activation(output_activation, "output_activation")
+    layers = [keras.Input(shape=(n_features,), name="input")]
+    layers += [keras.layers.Dense(u, activation=activation, name=f"hidden_{i + 1}")
+               for i, u in enumerate(hidden)]
+    layers.append(keras.layers.Dense(1, activation=output_activation, name="output"))
+    return keras.Sequential(layers, name=name)
+
+
+def build_dense_autoencoder(n_features, hidden=(32, 16), bottleneck=4, activation="relu",
+                            output_activation="linear", *, name="dense_autoencoder"):
+    """A fully connected autoencoder (notebook 07): squeeze each row, then rebuild it.
+
+    encoder: ``n_features`` → ``Dense(h, activation)`` for each ``h`` in ``hidden`` →
+    ``Dense(bottleneck)`` (linear: the code, like PCA's components but curved);
+    decoder: the mirror image → ``Dense(n_features, output_activation)``.
+    ``output_activation="linear"`` suits standardised features; use ``"sigmoid"`` for
+    features in [0, 1].
+
+    Input and output shape ``(batch, n_features)``. Untrained, uncompiled. Warns when
+    ``bottleneck >= n_features`` (nothing forces the model to compress).
+    """
+    n_features = _positive_int(n_features, "n_features")
+    hidden = _sizes(hidden, "hidden", allow_empty=True)
+    bottleneck = _positive_int(bottleneck, "bottleneck")
+    _activation(activation, "activation")
+    _activation(output_activation, "output_activation")
+    _warn_no_compression(bottleneck, n_features)
+    encoder = keras.Sequential(
+        [keras.Input(shape=(n_features,)),
+         *[keras.layers.Dense(u, activation=activation) for u in hidden],
+         keras.layers.Dense(bottleneck, name="code")], name="encoder")
+    decoder = keras.Sequential(
+        [keras.Input(shape=(bottleneck,)),
+         *[keras.layers.Dense(u, activation=activation) for u in reversed(hidden)],
+         keras.layers.Dense(n_features, activation=output_activation, name="reconstruction")],
+        name="decoder")
+    return _join(encoder, decoder, (n_features,), name)
+
+
+def build_conv_autoencoder(image_shape=(8, 8, 1), filters=(16, 32), bottleneck=16,
+                           kernel_size=3, activation="relu", output_activation="linear", *,
+                           name="conv_autoencoder"):
+    """A 2-D convolutional autoencoder for small images (notebook 08).
+
+    encoder: one ``Conv2D(f, kernel_size, strides=2, padding="same")`` per entry of
+    ``filters`` (each halves height and width: 8×8 → 4×4 → 2×2, 28×28 → 14×14 → 7×7), then
+    ``Flatten`` and ``Dense(bottleneck)`` (the code). decoder: ``Dense`` back to the last
+    feature map, then ``Conv2DTranspose`` layers that double the size again; the last one
+    gives the ``C`` channels with ``output_activation``. ``bottleneck=None`` leaves out the
+    dense code: the smallest feature map is then the code (it must still be smaller than the
+    image, or the model can copy it).
+
+    image_shape: ``(H, W)`` or ``(H, W, C)``; ``H`` and ``W`` divisible by
+    ``2 ** len(filters)``. Input and output shape ``(batch, H, W, C)``. Untrained, uncompiled.
+    """
+    height, width, channels = _image_shape(image_shape)
+    filters = _sizes(filters, "filters")
+    kernel_size = _positive_int(kernel_size, "kernel_size")
+    _activation(activation, "activation")
+    _activation(output_activation, "output_activation")
+    _check_divisible((height, width), len(filters), "image height and width", "filters")
+    small = (height // 2 ** len(filters), width // 2 ** len(filters), filters[-1])
+    conv = {"kernel_size": kernel_size, "strides": 2, "padding": "same"}
+    encoder = [keras.Input(shape=(height, width, channels))]
+    encoder += [keras.layers.Conv2D(f, activation=activation, **conv) for f in filters]
+    decoder = []
+    if bottleneck is None:
+        code_shape = small
+        _warn_no_compression(small[0] * small[1] * small[2], height * width * channels)
+    else:
+        bottleneck = _positive_int(bottleneck, "bottleneck")
+        _warn_no_compression(bottleneck, height * width * channels)
+        code_shape = (bottleneck,)
+        encoder += [keras.layers.Flatten(), keras.layers.Dense(bottleneck, name="code")]
+        decoder += [keras.layers.Dense(small[0] * small[1] * small[2], activation=activation),
+                    keras.layers.Reshape(small)]
+    decoder += [keras.layers.Conv2DTranspose(f, activation=activation, **conv)
+                for f in reversed(filters[:-1])]
+    decoder.append(keras.layers.Conv2DTranspose(channels, activation=output_activation,
+                                                name="reconstruction", **conv))
+    encoder = keras.Sequential(encoder, name="encoder")
+    decoder = keras.Sequential([keras.Input(shape=code_shape), *decoder], name="decoder")
+    return _join(encoder, decoder, (height, width, channels), name)
+
+
+def build_conv1d_autoencoder(window, n_channels, filters=(16, 32), bottleneck=16,
+                             kernel_size=5, activation="relu", output_activation="linear", *,
+                             name="conv1d_autoencoder"):
+    """A 1-D convolutional autoencoder for windows of a time series (notebook 09).
+
+    The same recipe as :func:`build_conv_autoencoder` along time: ``Conv1D(f,
+    kernel_size, strides=2, padding="same")`` per entry of ``filters`` (each halves the
+    window), ``Flatten`` → ``Dense(bottleneck)`` (the code; ``None`` leaves it out), then
+    ``Conv1DTranspose`` layers back to ``window`` time steps of ``n_channels`` sensors.
+
+    window: time steps per window, divisible by ``2 ** len(filters)``. Input and output
+    shape ``(batch, window, n_channels)`` — the layout of ``datasets.make_windows``.
+    Untrained, uncompiled.
+    """
+    window = _positive_int(window, "window")
+    n_channels = _positive_int(n_channels, "n_channels")
+    filters = _sizes(filters, "filters")
+    kernel_size = _positive_int(kernel_size, "kernel_size")
+    _activation(activation, "activation")
+    _activation(output_activation, "output_activation")
+    _check_divisible((window,), len(filters), "window length", "filters")
+    small = (window // 2 ** len(filters), filters[-1])
+    conv = {"kernel_size": kernel_size, "strides": 2, "padding": "same"}
+    encoder = [keras.Input(shape=(window, n_channels))]
+    encoder += [keras.layers.Conv1D(f, activation=activation, **conv) for f in filters]
+    decoder = []
+    if bottleneck is None:
+        code_shape = small
+        _warn_no_compression(small[0] * small[1], window * n_channels)
+    else:
+        bottleneck = _positive_int(bottleneck, "bottleneck")
+        _warn_no_compression(bottleneck, window * n_channels)
+        code_shape = (bottleneck,)
+        encoder += [keras.layers.Flatten(), keras.layers.Dense(bottleneck, name="code")]
+        decoder += [keras.layers.Dense(small[0] * small[1], activation=activation),
+                    keras.layers.Reshape(small)]
+    decoder += [keras.layers.Conv1DTranspose(f, activation=activation, **conv)
+                for f in reversed(filters[:-1])]
+    decoder.append(keras.layers.Conv1DTranspose(n_channels, activation=output_activation,
+                                                name="reconstruction", **conv))
+    encoder = keras.Sequential(encoder, name="encoder")
+    decoder = keras.Sequential([keras.Input(shape=code_shape), *decoder], name="decoder")
+    return _join(encoder, decoder, (window, n_channels), name)
+
+
+def build_recurrent_autoencoder(window, n_channels, units=(32,), cell="gru",
+                                output_activation="linear", *, name="recurrent_autoencoder"):
+    """A sequence-to-sequence recurrent autoencoder (notebook 09).
+
+    encoder: recurrent layers (``cell`` = ``"gru"`` or ``"lstm"``) with ``units`` cells each;
+    the last one returns only its final state, of size ``units[-1]``: the code that must
+    summarise the whole window. decoder: ``RepeatVector(window)`` hands the code to every time
+    step, recurrent layers (``units`` reversed) unroll it, and ``TimeDistributed(Dense(
+    n_channels))`` maps each step back to the sensors.
+
+    Input and output shape ``(batch, window, n_channels)``. Untrained, uncompiled. Recurrent
+    layers are slower than convolutions on a CPU (one time step after the other): keep
+    windows short.
+    """
+    window = _positive_int(window, "window")
+    n_channels = _positive_int(n_channels, "n_channels")
+    units = _sizes(units, "units")
+    if cell not in CELLS:
+        raise ValueError(f"Unknown cell {cell!r}; expected 'gru' or 'lstm'.")
+    _activation(output_activation, "output_activation")
+    _warn_no_compression(units[-1], window * n_channels)
+    rnn = CELLS[cell]
+    encoder = keras.Sequential(
+        [keras.Input(shape=(window, n_channels)),
+         *[rnn(u, return_sequences=i < len(units) - 1) for i, u in enumerate(units)]],
+        name="encoder")
+    decoder = keras.Sequential(
+        [keras.Input(shape=(units[-1],)), keras.layers.RepeatVector(window),
+         *[rnn(u, return_sequences=True) for u in reversed(units)],
+         keras.layers.TimeDistributed(
+             keras.layers.Dense(n_channels, activation=output_activation),
+             name="reconstruction")],
+        name="decoder")
+    return _join(encoder, decoder, (window, n_channels), name)

@@ -1,0 +1,275 @@
+"""AutoencoderDetector: the detector contract, reconstruction scores, errors and safety nets.
+
+Small data and few epochs: every fit takes about a second.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from course_utils.autoencoder import ARCHITECTURES, AutoencoderDetector
+
+# Keras 3.12's convert_to_numpy calls np.array(tensor), which NumPy 2 flags; not ours.
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+
+
+def make_normal(n, seed):
+    """Normal data near a 2-D plane inside 4-D space: a 2-number code can rebuild it."""
+    rng = np.random.default_rng(seed)
+    mixing = np.array([[1.0, 0.5, -0.5, 0.2], [0.0, 1.0, 0.5, -0.4]])
+    return rng.normal(size=(n, 2)) @ mixing + 0.05 * rng.normal(size=(n, 4))
+
+
+X_TRAIN = make_normal(200, seed=0)
+X_TEST = make_normal(50, seed=1)
+OUTLIER = np.array([[3.0, -3.0, 3.0, -3.0]])   # off the plane, though within the value range
+FAST = {"hidden": (8,), "bottleneck": 2, "epochs": 40, "batch_size": 32, "patience": 10}
+
+
+def small(**params):
+    return AutoencoderDetector(**{**FAST, **params})
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return small(random_state=0).fit(X_TRAIN)
+
+
+def sine_windows(n, window, n_channels, seed):
+    """Windows of noisy sine waves with random phase: (n, window * n_channels), flattened."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(window)[None, :, None]
+    phase = rng.uniform(0, 2 * np.pi, size=(n, 1, n_channels))
+    w = np.sin(2 * np.pi * t / 12 + phase) + 0.05 * rng.normal(size=(n, window, n_channels))
+    return w.reshape(n, -1)
+
+
+# --- TensorFlow only when fitting -----------------------------------------------------------
+
+@pytest.mark.slow
+def test_no_tensorflow_until_fit_and_nothing_on_stderr():
+    code = """
+import sys
+import numpy as np
+from sklearn.base import clone
+import course_utils.detectors, course_utils.autoencoder
+ae = clone(course_utils.autoencoder.AutoencoderDetector(epochs=2, hidden=(4,), bottleneck=2))
+ae.get_params()
+assert "tensorflow" not in sys.modules and "keras" not in sys.modules
+ae.fit(np.random.default_rng(0).normal(size=(40, 3)))
+assert "keras" in sys.modules
+print("ok")
+"""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS")}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"
+    assert proc.stderr.strip() == "", proc.stderr
+
+
+# --- the detector contract ------------------------------------------------------------------
+
+def test_constructor_stores_parameters_and_clone_works():
+    ae = AutoencoderDetector("conv2d", hidden=(4, 8), image_shape=(8, 8), epochs=3,
+                             random_state=7, contamination=0.1)
+    params = ae.get_params()
+    assert params["architecture"] == "conv2d" and params["image_shape"] == (8, 8)
+    assert params["random_state"] == 7 and params["contamination"] == 0.1
+    copy = clone(ae)
+    assert copy.get_params() == params and not hasattr(copy, "model_")
+    AutoencoderDetector(architecture="nope", epochs=-1)   # checked in fit, as in scikit-learn
+
+
+def test_fit_returns_self_and_sets_the_fitted_attributes(fitted):
+    import keras
+
+    assert isinstance(fitted.model_, keras.Model)
+    assert fitted.decision_scores_.shape == (len(X_TRAIN),)
+    assert fitted.n_features_in_ == 4 and fitted.sample_shape_ == (4,)
+    assert set(fitted.history_) == {"loss", "val_loss"}
+    assert len(fitted.history_["loss"]) == len(fitted.history_["val_loss"]) == fitted.n_epochs_
+    assert 1 <= fitted.best_epoch_ <= fitted.n_epochs_ <= FAST["epochs"]
+    assert fitted.history_["loss"][-1] < fitted.history_["loss"][0]       # it learned
+    np.testing.assert_allclose(fitted.mean_, X_TRAIN.mean(axis=0))
+    np.testing.assert_allclose(fitted.scale_, X_TRAIN.std(axis=0))
+    share = fitted.predict(X_TRAIN).mean()
+    assert 0.03 <= share <= 0.07                      # contamination=0.05 on training scores
+
+
+def test_obvious_outlier_scores_higher_than_every_inlier(fitted):
+    scores = fitted.decision_function(X_TEST)
+    assert scores.shape == (len(X_TEST),) and (scores >= 0).all()
+    assert fitted.decision_function(OUTLIER)[0] > scores.max()
+    assert fitted.predict(OUTLIER)[0] == 1
+
+
+def test_explain_gives_per_feature_errors_that_average_to_the_score(fitted):
+    errors = fitted.explain(X_TEST)
+    assert errors.shape == X_TEST.shape and (errors >= 0).all()
+    np.testing.assert_allclose(errors.mean(axis=1), fitted.decision_function(X_TEST),
+                               rtol=1e-12)
+
+
+def test_reconstruct_is_in_the_original_units(fitted):
+    rebuilt = fitted.reconstruct(X_TEST)
+    assert rebuilt.shape == X_TEST.shape
+    scaled_error = (((X_TEST - rebuilt) / fitted.scale_) ** 2).mean(axis=1)
+    np.testing.assert_allclose(scaled_error, fitted.decision_function(X_TEST), rtol=1e-6)
+
+
+def test_inputs_are_not_modified():
+    X, X_new = X_TRAIN.astype(np.float32), X_TEST.copy()
+    X_before, new_before = X.copy(), X_new.copy()
+    ae = small(epochs=2)
+    assert ae.fit(X) is ae
+    ae.decision_function(X_new)
+    ae.explain(X_new)
+    ae.reconstruct(X_new)
+    np.testing.assert_array_equal(X, X_before)
+    np.testing.assert_array_equal(X_new, new_before)
+    assert ae.decision_function(X_new.tolist()).shape == (len(X_new),)   # lists work too
+
+
+def test_same_random_state_same_scores_different_state_different_scores(fitted):
+    again = small(random_state=0).fit(X_TRAIN)
+    np.testing.assert_array_equal(again.decision_function(X_TEST),
+                                  fitted.decision_function(X_TEST))
+    assert again.history_ == fitted.history_
+    other = small(random_state=1).fit(X_TRAIN)
+    assert not np.allclose(other.decision_function(X_TEST), fitted.decision_function(X_TEST))
+
+
+def test_without_validation_or_patience_trains_every_epoch_on_all_rows():
+    ae = small(epochs=3, validation_fraction=0, patience=None).fit(X_TRAIN)
+    assert set(ae.history_) == {"loss"} and ae.n_epochs_ == ae.best_epoch_ == 3
+
+
+def test_auto_batch_size_is_one_percent_of_the_rows_within_32_and_512():
+    from course_utils.autoencoder import _batch_size
+
+    assert [_batch_size("auto", n) for n in (10, 3_200, 27_000, 100_000)] == [32, 32, 270, 512]
+    assert small(batch_size="auto", epochs=1).fit(X_TRAIN).batch_size_ == 32
+    with pytest.raises(TypeError, match="'auto'"):
+        small(batch_size="big").fit(X_TRAIN)
+
+
+def test_scale_false_keeps_the_units():
+    ae = small(epochs=2, scale=False).fit(X_TRAIN)
+    np.testing.assert_array_equal(ae.mean_, 0.0)
+    np.testing.assert_array_equal(ae.scale_, 1.0)
+
+
+# --- images and windows ---------------------------------------------------------------------
+
+def test_conv2d_on_flat_digits_scores_other_digits_higher():
+    from course_utils import datasets
+
+    ds = datasets.load("digits", random_state=0, normal_digit=0)
+    ae = AutoencoderDetector("conv2d", epochs=40, random_state=0).fit(ds.X_train)
+    assert ae.sample_shape_ == (8, 8, 1)          # square image inferred from 64 columns
+    scores = ae.decision_function(ds.X_test)
+    assert scores[ds.y_test == 1].mean() > 2 * scores[ds.y_test == 0].mean()
+    assert ae.explain(ds.X_test[:3]).shape == (3, 64)  # .reshape(-1, 8, 8): an error map
+    # one scale for all pixels (per channel), fitted on the training images
+    assert np.unique(ae.scale_).size == 1 and ae.scale_[0] == pytest.approx(ds.X_train.std())
+
+
+@pytest.mark.parametrize("architecture, params", [
+    ("conv1d", {"hidden": (4, 8), "bottleneck": 4}),
+    ("recurrent", {"hidden": 8, "bottleneck": 4, "cell": "lstm"}),   # units (8, 4)
+])
+def test_window_architectures_take_flattened_windows(architecture, params):
+    X = sine_windows(60, window=12, n_channels=2, seed=0)
+    ae = AutoencoderDetector(architecture, window_shape=(12, 2), epochs=2, random_state=0,
+                             **params).fit(X)
+    assert ae.sample_shape_ == (12, 2)
+    assert ae.model_.input_shape == (None, 12, 2)
+    if architecture == "recurrent":
+        assert ae.model_.get_layer("encoder").output_shape == (None, 4)
+    assert ae.decision_function(X[:5]).shape == (5,)
+    assert ae.explain(X[:5]).shape == (5, 24)
+    assert ae.scale_.shape == (24,) and np.unique(ae.scale_).size == 2    # per channel
+
+
+def test_window_shape_none_means_one_channel():
+    X = sine_windows(40, window=16, n_channels=1, seed=0)
+    ae = AutoencoderDetector("conv1d", hidden=(4,), bottleneck=4, epochs=1).fit(X)
+    assert ae.sample_shape_ == (16, 1)
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method", ["decision_function", "predict", "explain", "reconstruct"])
+def test_use_before_fit_raises_not_fitted(method):
+    with pytest.raises(NotFittedError, match="fit"):
+        getattr(AutoencoderDetector(), method)(X_TEST)
+
+
+def test_wrong_number_of_features_after_fit(fitted):
+    for method in ("decision_function", "explain", "reconstruct"):
+        with pytest.raises(ValueError, match="fitted with 4"):
+            getattr(fitted, method)(X_TEST[:, :3])
+
+
+def test_unflattened_images_get_a_hint():
+    with pytest.raises(ValueError, match=r"reshape\(len\(X\), -1\).*image_shape=\(8, 8\)"):
+        AutoencoderDetector("conv2d").fit(np.zeros((5, 8, 8)))
+
+
+@pytest.mark.parametrize("params, X, error, match", [
+    ({"architecture": "cnn"}, X_TRAIN, ValueError, "architecture"),
+    ({"architecture": "conv2d"}, X_TRAIN[:, :3], ValueError, "square image"),
+    ({"architecture": "conv2d", "image_shape": (2, 3)}, X_TRAIN, ValueError, "holds 6 values"),
+    ({"architecture": "conv2d", "image_shape": (2, 2, 1, 1)}, X_TRAIN, ValueError,
+     "image_shape"),
+    ({"architecture": "conv1d", "window_shape": (3, 2)}, X_TRAIN, ValueError, "window_shape"),
+    ({"window_shape": (2, 2)}, X_TRAIN, ValueError, "conv1d' or 'recurrent' only"),
+    ({"image_shape": (2, 2)}, X_TRAIN, ValueError, "'conv2d' only"),
+    ({"epochs": 0}, X_TRAIN, ValueError, "epochs"),
+    ({"batch_size": 8.0}, X_TRAIN, TypeError, "batch_size"),
+    ({"learning_rate": 0}, X_TRAIN, ValueError, "learning_rate"),
+    ({"validation_fraction": 0.5}, X_TRAIN, ValueError, "validation_fraction"),
+    ({"patience": 0}, X_TRAIN, ValueError, "patience"),
+    ({"scale": "yes"}, X_TRAIN, TypeError, "scale"),
+    ({"random_state": np.random.default_rng(0)}, X_TRAIN, TypeError, "random_state"),
+    ({"architecture": "recurrent", "cell": "rnn"}, X_TRAIN, ValueError, "cell"),
+    ({"contamination": 0.7}, X_TRAIN, ValueError, "contamination"),
+    ({}, X_TRAIN[:1], ValueError, "at least 2"),
+    ({}, X_TRAIN[:, 0], ValueError, "2-D"),
+])
+def test_bad_parameters_and_shapes_fail_before_training(params, X, error, match):
+    with pytest.raises(error, match=match):
+        AutoencoderDetector(**params).fit(X)
+
+
+def test_nan_input_is_rejected():
+    X = X_TRAIN.copy()
+    X[3, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        small().fit(X)
+
+
+def test_constant_training_data_warns_that_scores_are_constant():
+    with pytest.warns(UserWarning, match="same reconstruction error"):
+        small(epochs=2).fit(np.ones((50, 4)))
+
+
+def test_diverging_training_raises_a_clear_error():
+    X = 1e20 * make_normal(64, seed=2)             # unscaled: squared errors overflow float32
+    with pytest.raises(ValueError, match="diverged.*learning_rate"):
+        small(epochs=3, scale=False).fit(X)
+
+
+def test_architecture_defaults_are_documented():
+    assert set(ARCHITECTURES) == {"dense", "conv2d", "conv1d", "recurrent"}
+    for name, default in ARCHITECTURES.items():
+        assert str(default["hidden"]) in AutoencoderDetector.__doc__, name
