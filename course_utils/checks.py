@@ -3,12 +3,18 @@
 Two kinds of helpers:
 
 * tools: ``rel_error(a, b)`` and ``numerical_gradient(f, x)``;
-* checks: ``check_gradient``, ``check_model_gradients``, ``check_shape``, ``check_close``,
-  ``check_value`` and ``check_function``. A check prints a one-line ``✓`` message when the
-  work is right and raises ``AssertionError`` when it is not, with a message that names
-  the likely mistake: a flipped sign, a transposed matrix, a missing or extra constant
-  factor (the ½ of ½(y − t)², the 1/n of a mean), a wrong shape, an all-zero result, a
-  function that changed its input. Pass ``verbose=False`` to silence the ``✓`` line.
+* checks: ``check_gradient``, ``check_gradients`` (every parameter of a dict at once),
+  ``check_model_gradients``, ``check_shape``, ``check_close``, ``check_value`` and
+  ``check_function``. A check prints a one-line ``✓`` message when the work is right and
+  raises ``AssertionError`` when it is not, with a message that names the likely mistake:
+  a flipped sign, a transposed matrix, a missing or extra constant factor (the ½ of
+  ½(y − t)², the 1/n of a mean), a wrong shape, an all-zero result, a function that
+  changed its input. Pass ``verbose=False`` to silence the ``✓`` line.
+
+Exercises are CI-safe: an exercise gives a stub that raises ``NotImplementedError`` (or an
+answer set to ``...``). Given such a stub, every check prints one line instead of
+failing, ``⏳ X not attempted yet: implement X above and run this cell again.``, and
+returns ``None``; so a notebook whose exercises are not done still runs top to bottom.
 
 The success lines print the tolerance, not the measured error: the measured error is
 round-off (about 1e-11) and differs between CPUs, so stored notebook outputs stay stable.
@@ -17,14 +23,67 @@ round-off (about 1e-11) and differs between CPUs, so stored notebook outputs sta
 from __future__ import annotations
 
 import copy
+import functools
 from numbers import Real
 
 import numpy as np
 
 from ._validate import as_float_array
 
-__all__ = ["rel_error", "numerical_gradient", "check_gradient", "check_model_gradients",
-           "check_shape", "check_close", "check_value", "check_function"]
+__all__ = ["rel_error", "numerical_gradient", "check_gradient", "check_gradients",
+           "check_model_gradients", "check_shape", "check_close", "check_value",
+           "check_function"]
+
+
+# --- exercises not attempted yet: a stub prints one line instead of failing ---------------
+
+
+class _NotAttempted(Exception):
+    """Raised inside a check when the learner's answer is still the ``...`` placeholder."""
+
+    def __init__(self, name):
+        super().__init__(name)
+        self.name = name
+
+
+_depth = 0  # how many checks are running (checks call each other; only the outermost reports)
+
+
+def _stub_name(err: NotImplementedError) -> str | None:
+    """The name of the function that raised ``NotImplementedError`` (the stub), if it has one."""
+    tb, name = err.__traceback__, None
+    while tb is not None:
+        name, tb = tb.tb_frame.f_code.co_name, tb.tb_next
+    return name if name and name.isidentifier() else None
+
+
+def _not_attempted_line(err, check_name) -> str:
+    if isinstance(err, _NotAttempted):
+        return (f"⏳ {err.name} not attempted yet: replace the ... in {err.name} with your "
+                "answer above and run this cell again.")
+    what = _stub_name(err) or check_name or "the exercise"
+    shown = f"{what}()" if what.isidentifier() else what
+    return f"⏳ {what} not attempted yet: implement {shown} above and run this cell again."
+
+
+def _skips_stubs(check):
+    """Make ``check`` print a "not attempted yet" line (and return None) for a stub answer."""
+
+    @functools.wraps(check)
+    def wrapper(*args, **kwargs):
+        global _depth
+        _depth += 1
+        try:
+            return check(*args, **kwargs)
+        except (_NotAttempted, NotImplementedError) as err:
+            if _depth > 1:  # an inner check: let the outermost one report it
+                raise
+            print(_not_attempted_line(err, kwargs.get("name")))
+            return None
+        finally:
+            _depth -= 1
+
+    return wrapper
 
 
 # --- tools --------------------------------------------------------------------------------
@@ -85,16 +144,20 @@ def _as_number(value) -> float:
 # --- checks -------------------------------------------------------------------------------
 
 
+@_skips_stubs
 def check_gradient(f, x, analytic_grad, tol=1e-7, name="gradient", *, eps=1e-5,
-                   verbose=True) -> float:
+                   verbose=True) -> float | None:
     """Compare a hand-derived gradient with the numerical gradient of ``f`` at ``x``.
 
     f: the scalar function (loss) of one array; x: the point; analytic_grad: your ∂f/∂x,
-    which must have the shape of ``x``. Passes when ``rel_error(analytic, numerical) <= tol``
-    and returns that relative error; otherwise raises ``AssertionError`` with a hint.
+    which must have the shape of ``x``, or a function of ``x`` that returns it. Passes when
+    ``rel_error(analytic, numerical) <= tol`` and returns that relative error; otherwise
+    raises ``AssertionError`` with a hint. Returns ``None`` for a stub (not attempted yet).
     """
-    numerical = numerical_gradient(f, x, eps=eps)
+    if callable(analytic_grad):
+        analytic_grad = analytic_grad(as_float_array(x, "x", ndim=None))
     analytic = _as_answer(analytic_grad, name)
+    numerical = numerical_gradient(f, x, eps=eps)
     problem = (_shape_problem(analytic, numerical.shape, name, "x")
                or _value_problem(analytic, name))
     if problem:
@@ -109,36 +172,95 @@ def check_gradient(f, x, analytic_grad, tol=1e-7, name="gradient", *, eps=1e-5,
     return err
 
 
-def check_model_gradients(model, X, y, loss="mse", tol=1e-7, *, eps=1e-5,
-                          verbose=True) -> dict:
-    """Gradient-check every parameter of a model such as ``nn_numpy.MLP``.
+@_skips_stubs
+def check_gradients(loss_fn, params, grads, tol=1e-7, *, eps=1e-5, verbose=True) -> dict | None:
+    """Gradient-check every parameter at once: the test of a hand-written backward pass.
 
-    The model needs ``params`` (a dict of arrays), ``loss_and_gradients(X, y, loss)`` and
-    ``compute_loss(X, y, loss)``. Returns ``{parameter name: relative error}``; raises
-    ``AssertionError`` naming the first parameter whose gradient is wrong.
+    loss_fn: a function of a dict of parameters that returns the loss (one number).
+    params: the point, a dict ``{name: array or number}`` such as ``{"w": w, "b": b}`` or
+    ``{"W1": ..., "b1": ..., "W2": ..., "b2": ...}``; it is not modified.
+    grads: your gradients, a dict with the same keys and shapes, or a function of
+    ``params`` that returns it.
+
+    Each parameter is checked by central differences with the others held fixed. Returns
+    ``{name: relative error}``. On failure the ``AssertionError`` first lists which
+    gradients are right and which are wrong (a bug in backprop shows as "wrong from one
+    layer down"), then explains the first wrong one.
     """
-    _, grads = model.loss_and_gradients(X, y, loss)
-    errors = {}
-    for key, value in model.params.items():
-        def loss_of(w, key=key, value=value):
-            model.params[key] = w
-            try:
-                return model.compute_loss(X, y, loss)
-            finally:
-                model.params[key] = value  # always put the live array back
-        errors[key] = check_gradient(loss_of, value, grads[key], tol, f"dE/d{key}", eps=eps,
-                                     verbose=False)
+    if not isinstance(params, dict) or not params:
+        raise TypeError("params must be a non-empty dict {name: array}, got "
+                        f"{type(params).__name__}.")
+    if callable(grads):
+        grads = grads(dict(params))
+    if grads is ...:
+        raise _NotAttempted("grads")
+    if not isinstance(grads, dict):
+        raise AssertionError(f"the gradients should be a dict with keys {list(params)}, got "
+                             f"{type(grads).__name__}.")
+    missing = [k for k in params if k not in grads]
+    if missing:
+        raise AssertionError(f"the gradients have no entry for {', '.join(map(repr, missing))}"
+                             f": return one gradient per parameter (keys {list(params)}).")
+    errors, problems = {}, {}
+    for key, value in params.items():
+        def loss_of(v, key=key):
+            return loss_fn({**params, key: v})
+
+        analytic = _as_answer(grads[key], f"dE/d{key}")
+        numerical = numerical_gradient(loss_of, value, eps=eps)
+        problem = (_shape_problem(analytic, numerical.shape, f"dE/d{key}", key)
+                   or _value_problem(analytic, f"dE/d{key}"))
+        errors[key] = np.inf if problem else rel_error(analytic, numerical)
+        if not problem and not errors[key] <= tol:
+            problem = (f"dE/d{key} does not match the numerical gradient: relative error "
+                       f"{errors[key]:.1e} > tolerance {_fmt_tol(tol)}.\n"
+                       + _mismatch_hint(analytic, numerical, tol, "numerical"))
+        if problem:
+            problems[key] = problem
+    if problems:
+        right = [k for k in params if k not in problems]
+        status = (f"Right: {', '.join(right) or 'none'}. Wrong: {', '.join(problems)}."
+                  if len(params) > 1 else "")
+        first = next(iter(problems.values()))
+        raise AssertionError(f"{first}\n{status}" if status else first)
     if verbose:
         print(f"✓ all {len(errors)} parameter gradients match the numerical ones "
               f"(relative error < {_fmt_tol(tol)}).")
     return errors
 
 
+@_skips_stubs
+def check_model_gradients(model, X, y, loss="mse", tol=1e-7, *, eps=1e-5,
+                          verbose=True) -> dict | None:
+    """Gradient-check every parameter of a model such as ``nn_numpy.MLP``.
+
+    The model needs ``params`` (a dict of arrays), ``loss_and_gradients(X, y, loss)`` and
+    ``compute_loss(X, y, loss)``. Returns ``{parameter name: relative error}``; raises
+    ``AssertionError`` naming the parameters whose gradient is wrong. The model's
+    ``params`` dict (and every array in it) is the same object afterwards.
+    """
+    def loss_fn(params):
+        live = model.params
+        model.params = params
+        try:
+            return model.compute_loss(X, y, loss)
+        finally:
+            model.params = live  # always put the live dict back
+
+    def grads_fn(_params):
+        return model.loss_and_gradients(X, y, loss)[1]
+
+    return check_gradients(loss_fn, model.params, grads_fn, tol, eps=eps, verbose=verbose)
+
+
+@_skips_stubs
 def check_shape(arr, expected_shape, name="array", *, verbose=True) -> None:
     """Check ``arr.shape`` against ``expected_shape``; ``None`` in it matches any size.
 
     Example: ``check_shape(h, (None, 8), "h")`` accepts any number of rows, 8 columns.
     """
+    if arr is ...:
+        raise _NotAttempted(name)
     if arr is None:
         raise AssertionError(f"{name} is None: did your function forget to `return` it?")
     problem = _shape_problem(np.asarray(arr), tuple(expected_shape), name)
@@ -148,6 +270,7 @@ def check_shape(arr, expected_shape, name="array", *, verbose=True) -> None:
         print(f"✓ {name} has the expected shape {np.shape(arr)}.")
 
 
+@_skips_stubs
 def check_close(actual, expected, name="result", *, rtol=1e-6, atol=1e-8,
                 verbose=True) -> None:
     """Check that two arrays (or numbers) agree: |actual − expected| <= atol + rtol·|expected|.
@@ -167,12 +290,15 @@ def check_close(actual, expected, name="result", *, rtol=1e-6, atol=1e-8,
         print(f"✓ {name} is correct.")
 
 
+@_skips_stubs
 def check_value(actual, expected, name="answer", hint=None, *, rtol=1e-6, atol=1e-8,
                 verbose=True) -> None:
     """Check an exercise answer: numbers and arrays with tolerances, anything else with ``==``.
 
     hint: a sentence added to the failure message (what to revisit).
     """
+    if actual is ...:
+        raise _NotAttempted(name)
     try:
         if _is_numeric(expected):
             check_close(actual, expected, name, rtol=rtol, atol=atol, verbose=False)
@@ -184,6 +310,7 @@ def check_value(actual, expected, name="answer", hint=None, *, rtol=1e-6, atol=1
         print(f"✓ {name} is correct.")
 
 
+@_skips_stubs
 def check_function(learner_fn, reference_fn, inputs, name=None, hint=None, *, rtol=1e-6,
                    atol=1e-8, verbose=True) -> None:
     """Call your function and a reference on the same inputs and compare the results.
@@ -200,6 +327,8 @@ def check_function(learner_fn, reference_fn, inputs, name=None, hint=None, *, rt
         learner_args = copy.deepcopy(args)
         try:
             got = learner_fn(*learner_args)
+        except NotImplementedError:
+            raise  # a stub: reported as "not attempted yet"
         except Exception as err:  # the learner's code: report it as a failed check
             raise AssertionError(_with_hint(f"{name} raised {type(err).__name__}: {err}\n"
                                             f"for {where}.", hint)) from err
@@ -220,6 +349,8 @@ def check_function(learner_fn, reference_fn, inputs, name=None, hint=None, *, rt
 
 def _as_answer(value, name):
     """A learner's result as a float array, or an AssertionError that says what it is."""
+    if value is ... or (isinstance(value, (tuple, list)) and any(v is ... for v in value)):
+        raise _NotAttempted(name)
     if value is None:
         raise AssertionError(f"{name} is None: did your function forget to `return` it?")
     try:
@@ -275,6 +406,10 @@ def _mismatch_hint(got, want, tol, want_name):
     if got.ndim == 2 and got.shape[0] == got.shape[1] > 1 and rel_error(got.T, want) <= loose:
         return (f"It is the transpose of the {want_name} one: swap the operands of the matrix "
                 "product or use .T (for W of shape (n_in, n_out), dE/dW = a_prev.T @ delta).")
+    if (got.ndim == 1 and got.size > 1 and np.allclose(got[::-1], want, rtol=loose)
+            and not np.allclose(got, want, rtol=loose)):
+        return (f"It is the {want_name} one in reverse order. If it is a shape: in code a weight "
+                "matrix is (n_inputs, n_neurons), the transpose of W on paper.")
     if want.any():
         c = float(np.vdot(got, want) / np.vdot(want, want))  # best factor: got ≈ c · want
         hint = (_factor_hint(c, want_name, got.size)
@@ -298,6 +433,8 @@ def _factor_hint(c, want_name, size):
     """Name the likely cause of ``got ≈ c · want``; None if ``c`` is not telling."""
     k = abs(c)
     if np.isclose(k, 1, rtol=1e-3):
+        if c > 0:  # nearly the expected value, just outside the tolerance: no factor to name
+            return None
         why = None
     elif np.isclose(k, 2, rtol=1e-3):
         why = ("the ½ of E = ½(y − t)² cancels the 2 of the square: d/dy ½(y − t)² = (y − t) "

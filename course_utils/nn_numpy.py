@@ -1,7 +1,8 @@
 """The from-scratch network of notebooks 01-02, "graduated" into the library.
 
 Everything here is plain NumPy and short enough to read next to the notebooks:
-activations and their derivatives, two losses with their gradients, a multilayer
+activations and their derivatives, two losses with their gradients, the single sigmoid
+neuron of notebook 01 (``neuron_loss_and_gradients``, ``train_neuron``), a multilayer
 perceptron (``MLP``) trained by hand-written backpropagation, a mini-batch SGD loop
 (``train``) and the autoencoder anomaly score (``reconstruction_error``).
 
@@ -54,6 +55,7 @@ __all__ = [
     "identity", "identity_grad", "ACTIVATIONS",
     "mse", "mse_grad", "binary_cross_entropy", "binary_cross_entropy_grad",
     "sigmoid_bce_grad", "LOSSES",
+    "neuron_loss_and_gradients", "train_neuron",
     "MLP", "train", "reconstruction_error",
 ]
 
@@ -184,6 +186,100 @@ LOSSES = {
     "mse": (mse, mse_grad),
     "bce": (binary_cross_entropy, binary_cross_entropy_grad),
 }
+
+# --- one neuron (notebook 01) ------------------------------------------------------------
+
+
+def _check_neuron_data(X, t):
+    X = as_float_array(X, "X", ndim=2)
+    t = as_float_array(t, "t", ndim=1)
+    if t.shape[0] != X.shape[0]:
+        raise ValueError(f"t has {t.shape[0]} targets but X has {X.shape[0]} samples.")
+    return X, t
+
+
+def neuron_loss_and_gradients(w, b, X, t, loss="mse"):
+    """One sigmoid neuron y = σ(z), z = X w + b: its loss E and the gradients ∂E/∂w, ∂E/∂b.
+
+    w: weights, shape ``(n_features,)``; b: the bias, a number; X: ``(n_samples,
+    n_features)``; t: targets, shape ``(n_samples,)``; loss: ``"mse"`` or ``"bce"``.
+
+    With δᵢ = ∂E/∂zᵢ for sample i (including the 1/n of the mean over samples)::
+
+        mse: E = (1/n) Σᵢ ½(yᵢ − tᵢ)²     δᵢ = (yᵢ − tᵢ) σ′(zᵢ) / n
+        bce: E = −(1/n) Σᵢ [tᵢ log yᵢ + (1 − tᵢ) log(1 − yᵢ)]     δᵢ = (yᵢ − tᵢ) / n
+
+    and ∂E/∂w = Xᵀ δ (shape ``(n_features,)``), ∂E/∂b = Σᵢ δᵢ. Returns ``(E, dw, db)`` with
+    ``E`` and ``db`` floats. The same numbers as ``MLP([n_features, 1],
+    output_activation="sigmoid")`` with ``W1 = w.reshape(-1, 1)`` and ``b1 = [b]``.
+    """
+    X, t = _check_neuron_data(X, t)
+    w = as_float_array(w, "w", ndim=1)
+    if w.shape[0] != X.shape[1]:
+        raise ValueError(f"w has {w.shape[0]} weights but X has {X.shape[1]} features.")
+    check_choice(loss, "loss", list(LOSSES))
+    return _neuron_step(w, float(b), X, t, loss)
+
+
+def _neuron_step(w, b, X, t, loss):
+    """``neuron_loss_and_gradients`` without the input checks (inputs already checked)."""
+    n = X.shape[0]
+    z = X @ w + b
+    y = sigmoid(z)
+    if loss == "bce":
+        p = np.clip(y, _EPS, 1.0 - _EPS)
+        value = float(-np.sum(t * np.log(p) + (1.0 - t) * np.log(1.0 - p)) / n)
+        delta = (y - t) / n
+    else:
+        value = float(0.5 * np.sum((y - t) ** 2) / n)
+        delta = (y - t) * sigmoid_grad(z) / n
+    return value, X.T @ delta, float(delta.sum())
+
+
+def train_neuron(X, t, *, lr, epochs=100, loss="bce", w0=None, b0=0.0, momentum=0.0):
+    """Full-batch gradient descent for one sigmoid neuron (a logistic neuron); its history.
+
+    Every epoch computes the gradient g of the loss on all samples
+    (``neuron_loss_and_gradients``) and updates each parameter θ (w and b) by::
+
+        v ← momentum · v + g        θ ← θ − lr · v        (v starts at 0)
+
+    so ``momentum=0`` (the default) is plain gradient descent θ ← θ − lr · g.
+
+    X: ``(n_samples, n_features)``; t: ``(n_samples,)`` targets in [0, 1]; lr: the learning
+    rate (> 0); loss: ``"bce"`` or ``"mse"``; w0, b0: the start (default: zeros);
+    momentum: in [0, 1).
+
+    Returns a dict of arrays: ``"loss"`` of shape ``(epochs + 1,)``, the loss at the start
+    and after every update; ``"w"`` ``(epochs + 1, n_features)`` and ``"b"``
+    ``(epochs + 1,)``, the parameters at those moments. It never warns: a learning rate
+    that is too large shows as a loss that goes up or jumps around (the learning-rate
+    explorer's "divergent" regime).
+    """
+    X, t = _check_neuron_data(X, t)
+    if isinstance(lr, bool) or not isinstance(lr, Real) or not 0 < lr < np.inf:
+        raise ValueError(f"lr must be a positive number, got {lr!r}.")
+    epochs = check_positive_int(epochs, "epochs")
+    if isinstance(momentum, bool) or not isinstance(momentum, Real) or not 0 <= momentum < 1:
+        raise ValueError(f"momentum must be a number in [0, 1), got {momentum!r}.")
+    check_choice(loss, "loss", list(LOSSES))
+    w = np.zeros(X.shape[1]) if w0 is None else as_float_array(w0, "w0", ndim=1)
+    if w.shape[0] != X.shape[1]:
+        raise ValueError(f"w0 has {w.shape[0]} weights but X has {X.shape[1]} features.")
+    b = float(b0)
+    v_w, v_b = np.zeros_like(w), 0.0
+    losses, ws, bs = [], [w.copy()], [b]
+    with np.errstate(over="ignore", invalid="ignore"):  # a huge lr: let the history show it
+        for _ in range(epochs):
+            value, g_w, g_b = _neuron_step(w, b, X, t, loss)
+            losses.append(value)
+            v_w, v_b = momentum * v_w + g_w, momentum * v_b + g_b
+            w, b = w - lr * v_w, b - lr * v_b
+            ws.append(w.copy())
+            bs.append(b)
+        losses.append(_neuron_step(w, b, X, t, loss)[0])
+    return {"loss": np.array(losses), "w": np.array(ws), "b": np.array(bs)}
+
 
 # --- the network ------------------------------------------------------------------------
 

@@ -5,6 +5,13 @@ watch the confusion matrix, precision, recall, F1, the cost of the errors and th
 the ROC and PR curves change. The numbers come from :func:`threshold_state` and the text
 from :func:`format_state_html`, both plain functions; the widget only wires them up.
 Use it on validation data: choosing a threshold by looking at test data is tuning on test.
+
+``learning_rate_explorer(X, t)`` (notebook 01) trains one sigmoid neuron by gradient
+descent with the learning rate on a slider and shows the loss curve, the final loss for
+every learning rate (too small / good / divergent) and the decision boundary. Its logic
+is :func:`learning_rate_state`, :func:`learning_rate_sweep` and
+:func:`learning_rate_regime`, plain functions; the text comes from
+:func:`format_lr_html`.
 """
 
 from __future__ import annotations
@@ -17,10 +24,13 @@ from sklearn.metrics import precision_recall_curve, roc_curve
 
 from ._validate import as_labels, as_scores
 from .metrics import confusion_at, precision_recall_f1_at
+from .nn_numpy import train_neuron
 from .plotting import ANOMALY_COLOR, NORMAL_COLOR, THRESHOLD_COLOR
 from .thresholds import check_cost
 
-__all__ = ["threshold_state", "format_state_html", "ThresholdExplorer", "threshold_explorer"]
+__all__ = ["threshold_state", "format_state_html", "ThresholdExplorer", "threshold_explorer",
+           "learning_rate_regime", "learning_rate_sweep", "learning_rate_state", "format_lr_html",
+           "LearningRateExplorer", "learning_rate_explorer"]
 
 
 def threshold_state(y, scores, threshold, cost_fp: float = 1.0, cost_fn: float = 10.0) -> dict:
@@ -131,3 +141,212 @@ def threshold_explorer(y, scores, *, costs=(1.0, 10.0), title="Threshold explore
     expression.
     """
     return ThresholdExplorer(y, scores, costs=costs, title=title, threshold=threshold)
+
+
+# --- the learning-rate explorer (notebook 01) ---------------------------------------------
+
+#: what each regime means, as the explorer explains it
+LR_REGIME_TEXT = {
+    "too small": "the loss falls steadily but slowly: a larger learning rate gets further in "
+                 "the same number of epochs",
+    "good": "the loss falls fast and steadily, close to the best any learning rate reaches in "
+            "this many epochs",
+    "oscillating": "the steps overshoot: the loss goes up at some epochs, though it still ends "
+                   "lower than it started",
+    "divergent": "the steps overshoot so far that the loss ends higher than it started",
+}
+
+
+_LOSS_NAMES = {"bce": "cross-entropy", "mse": "squared-error"}
+_LOSS_TICKS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100]
+
+
+def _log_loss_axis(ax, values) -> None:
+    """A log-scale loss axis with plain tick labels (0.2, 0.5, 1, 2, ...)."""
+    finite = np.asarray(values, dtype=np.float64)
+    finite = finite[np.isfinite(finite) & (finite > 0)]
+    lo, hi = (finite.min(), finite.max()) if finite.size else (0.1, 1.0)
+    ticks = [v for v in _LOSS_TICKS if lo / 2.5 <= v <= hi * 2.5]
+    ax.set_yscale("log")
+    ax.minorticks_off()
+    ax.set_yticks(ticks, [f"{v:g}" for v in ticks])
+
+
+def learning_rate_regime(losses, best_loss=None, *, progress_needed=0.75) -> str:
+    """Name what a learning rate did: ``"too small"``, ``"good"``, ``"oscillating"`` or ``"divergent"``.
+
+    losses: the loss at the start and after every update, shape ``(epochs + 1,)``.
+    best_loss: the lowest final loss any learning rate reaches in as many epochs (from
+    :func:`learning_rate_sweep`); without it, a steadily falling loss counts as ``"good"``.
+
+    * ``"divergent"``: the last loss is not below the first (or it is not finite);
+    * ``"oscillating"``: it ends lower, but went up at some epoch (the steps overshoot);
+    * ``"too small"``: it never went up, but covered less than ``progress_needed`` (3/4) of
+      the way from the first loss down to ``best_loss``;
+    * ``"good"``: otherwise.
+    """
+    losses = np.asarray(losses, dtype=np.float64)
+    if losses.ndim != 1 or losses.size < 2:
+        raise ValueError(f"losses must be a 1-D history with at least 2 entries, got shape "
+                         f"{losses.shape}.")
+    first, last = losses[0], losses[-1]
+    if not np.isfinite(losses).all() or last >= first:
+        return "divergent"
+    if (np.diff(losses) > 1e-9 * np.maximum(1.0, np.abs(losses[:-1]))).any():
+        return "oscillating"
+    if best_loss is not None and best_loss < first:
+        if (first - last) < progress_needed * (first - best_loss):
+            return "too small"
+    return "good"
+
+
+def learning_rate_sweep(X, t, lrs, *, epochs: int = 100, loss: str = "bce") -> np.ndarray:
+    """The final loss of :func:`nn_numpy.train_neuron` for each learning rate in ``lrs``.
+
+    X: ``(n_samples, n_features)``; t: ``(n_samples,)``. Returns shape ``(len(lrs),)``;
+    plotted against ``lrs`` on a log axis it is the "U" of too small / good / divergent.
+    """
+    return np.array([train_neuron(X, t, lr=float(lr), epochs=epochs, loss=loss)["loss"][-1]
+                     for lr in np.asarray(lrs, dtype=np.float64).ravel()])
+
+
+def learning_rate_state(X, t, lr, *, epochs: int = 100, loss: str = "bce",
+                        best_loss=None) -> dict:
+    """Everything the learning-rate explorer shows for one learning rate, as a dict.
+
+    Trains one sigmoid neuron from zero weights with full-batch gradient descent
+    (:func:`nn_numpy.train_neuron`). Keys: ``lr, epochs, loss_name, losses`` (the history,
+    ``(epochs + 1,)``), ``initial_loss, final_loss, best_loss, n_up`` (epochs at which the
+    loss went up), ``regime`` (:func:`learning_rate_regime`), ``w, b`` (the final weights).
+    """
+    history = train_neuron(X, t, lr=lr, epochs=epochs, loss=loss)
+    losses = history["loss"]
+    return {"lr": float(lr), "epochs": int(epochs), "loss_name": loss, "losses": losses,
+            "initial_loss": float(losses[0]), "final_loss": float(losses[-1]),
+            "best_loss": None if best_loss is None else float(best_loss),
+            "n_up": int((np.diff(losses) > 1e-9 * np.maximum(1.0, np.abs(losses[:-1]))).sum()),
+            "regime": learning_rate_regime(losses, best_loss),
+            "w": history["w"][-1], "b": float(history["b"][-1])}
+
+
+def format_lr_html(state: dict) -> str:
+    """The explorer's text panel for a :func:`learning_rate_state` dict (deterministic HTML)."""
+    s = state
+    best = "" if s["best_loss"] is None else \
+        f" (the best any learning rate reaches: {s['best_loss']:.3f})"
+    ups = f"; it went up at {s['n_up']} of {s['epochs']} epochs" if s["n_up"] else ""
+    return (f"<div><b>learning rate {s['lr']:.3g}</b>: {_LOSS_NAMES[s['loss_name']]} loss "
+            f"{s['initial_loss']:.3f} &rarr; {s['final_loss']:.3f} after {s['epochs']} epochs"
+            f"{best}{ups}.<br>Verdict: <b>{s['regime']}</b> &mdash; "
+            f"{html.escape(LR_REGIME_TEXT[s['regime']])}.</div>")
+
+
+class LearningRateExplorer(widgets.VBox):
+    """The learning-rate explorer's container; its parts are attributes so code can drive it.
+
+    ``slider`` (learning rate, log scale), ``summary_html`` (text panel), ``plot_image``
+    (a PNG of :meth:`figure`: loss curve, final loss vs learning rate, decision boundary),
+    ``state`` (the current dict), ``sweep_lrs`` / ``sweep_losses`` (the precomputed final
+    loss per learning rate). The plot is an ``Image`` widget rather than an ``Output``
+    widget: its state is just the PNG, so it works the same in JupyterLab, in a notebook
+    executed by nbclient or nbval, and in tests.
+    """
+
+    def __init__(self, X, t, *, lr=0.01, epochs=100, loss="bce", lr_range=(1e-3, 1e3),
+                 title="Learning-rate explorer"):
+        self.X = np.asarray(X, dtype=np.float64)
+        self.t = np.asarray(t, dtype=np.float64)
+        self.epochs, self.loss = epochs, loss
+        lo, hi = np.log10(lr_range[0]), np.log10(lr_range[1])
+        if not (np.isfinite([lo, hi]).all() and lo < hi):
+            raise ValueError(f"lr_range must be (low, high) with 0 < low < high, got {lr_range}.")
+        self.sweep_lrs = 10.0 ** np.linspace(lo, hi, int(round((hi - lo) / 0.1)) + 1)
+        self.sweep_losses = learning_rate_sweep(self.X, self.t, self.sweep_lrs, epochs=epochs,
+                                                loss=loss)
+        finite = self.sweep_losses[np.isfinite(self.sweep_losses)]
+        self.best_loss = float(finite.min()) if finite.size else None
+        self.slider = widgets.FloatLogSlider(
+            value=lr, base=10, min=lo, max=hi, step=0.1, description="learning rate",
+            readout_format=".3g", continuous_update=False, layout=widgets.Layout(width="600px"),
+            style={"description_width": "initial"})
+        self.summary_html = widgets.HTML()
+        self.plot_image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.slider.add_class("course-lr-slider")
+        self.summary_html.add_class("course-lr-summary")
+        self.plot_image.add_class("course-lr-plot")
+        self.slider.observe(self._update, names="value")
+        super().__init__([widgets.HTML(f"<h4>{html.escape(title)}</h4>"), self.slider,
+                          self.summary_html, self.plot_image])
+        self._update()
+
+    def _update(self, change=None):
+        self.state = learning_rate_state(self.X, self.t, self.slider.value, epochs=self.epochs,
+                                         loss=self.loss, best_loss=self.best_loss)
+        self.summary_html.value = format_lr_html(self.state)
+        self._draw()
+
+    def figure(self):
+        """The three panels for the current state, as a new matplotlib figure (close it)."""
+        import matplotlib.pyplot as plt  # noqa: PLC0415 - only when a widget is built
+
+        s = self.state
+        two_d = self.X.shape[1] == 2
+        fig, axes = plt.subplots(1, 3 if two_d else 2, figsize=(13 if two_d else 9, 3.6))
+        ax_loss, ax_sweep = axes[0], axes[1]
+        name = _LOSS_NAMES[s["loss_name"]]
+        ax_loss.plot(np.arange(s["epochs"] + 1), s["losses"], color=NORMAL_COLOR,
+                     label=f"lr = {s['lr']:.3g}")
+        ax_sweep.plot(self.sweep_lrs, self.sweep_losses, color=NORMAL_COLOR)
+        ax_sweep.plot([s["lr"]], [s["final_loss"]], "o", color=ANOMALY_COLOR, ms=10,
+                      label="this rate")
+        for ax in (ax_loss, ax_sweep):
+            ax.axhline(s["initial_loss"], ls="--", color=THRESHOLD_COLOR, lw=1, label="start")
+            if self.best_loss is not None:
+                ax.axhline(self.best_loss, ls=":", color=THRESHOLD_COLOR, lw=1,
+                           label="best reachable")
+            _log_loss_axis(ax, np.r_[s["losses"], self.sweep_losses])
+            ax.legend(loc="upper right", fontsize=9)
+        ax_loss.set(xlabel="epoch", ylabel=f"{name} loss", title="training loss")
+        ax_sweep.set(xscale="log", xlabel="learning rate",
+                     ylabel=f"loss after {s['epochs']} epochs", title=f"this rate: {s['regime']}")
+        if two_d:
+            ax_b = axes[2]
+            for label, color, marker in ((0, NORMAL_COLOR, "o"), (1, ANOMALY_COLOR, "x")):
+                keep = self.t == label
+                ax_b.scatter(self.X[keep, 0], self.X[keep, 1], s=14, color=color, marker=marker,
+                             label=f"t = {label}")
+            (x_lo, x_hi), (y_lo, y_hi) = ax_b.get_xlim(), ax_b.get_ylim()
+            w, b = s["w"], s["b"]
+            if np.isfinite(w).all() and abs(w[1]) > 1e-12:
+                xs = np.array([x_lo, x_hi])
+                ax_b.plot(xs, -(w[0] * xs + b) / w[1], color=THRESHOLD_COLOR, label="y = 0.5")
+            ax_b.set(xlim=(x_lo, x_hi), ylim=(y_lo, y_hi), xlabel="$x_1$", ylabel="$x_2$",
+                     title="decision boundary")
+            ax_b.legend(loc="upper left", fontsize=9)
+        fig.tight_layout()
+        return fig
+
+    def _draw(self):
+        import io  # noqa: PLC0415
+
+        import matplotlib.pyplot as plt  # noqa: PLC0415 - only when a widget is built
+
+        fig = self.figure()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=80)
+        plt.close(fig)
+        self.plot_image.value = buffer.getvalue()
+
+
+def learning_rate_explorer(X, t, *, lr=0.01, epochs=100, loss="bce", lr_range=(1e-3, 1e3),
+                           title="Learning-rate explorer") -> LearningRateExplorer:
+    """Build the interactive learning-rate explorer for one sigmoid neuron.
+
+    X: ``(n_samples, n_features)`` (with 2 features it also draws the decision boundary);
+    t: ``(n_samples,)`` targets 0/1; lr: the slider's start; epochs: full-batch gradient
+    descent steps per run; loss: ``"bce"`` or ``"mse"``; lr_range: the slider's range (log
+    scale, steps of 10^0.1). Returns the container widget; display it as a cell's last
+    expression.
+    """
+    return LearningRateExplorer(X, t, lr=lr, epochs=epochs, loss=loss, lr_range=lr_range,
+                                title=title)

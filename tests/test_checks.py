@@ -10,6 +10,7 @@ from course_utils.checks import (
     check_close,
     check_function,
     check_gradient,
+    check_gradients,
     check_model_gradients,
     check_shape,
     check_value,
@@ -286,6 +287,16 @@ def test_check_value_numbers_strings_and_hints(capsys):
         check_value(5.0, 2.5, "loss")  # the ½ of ½(y − t)² forgotten in a loss value
 
 
+def test_check_value_does_not_call_a_near_miss_a_flipped_sign():
+    # got = 1.0001 × expected (1e-4 < |c - 1| < 1e-3), outside a tight atol: a plain
+    # difference, not "opposite sign"
+    with pytest.raises(AssertionError, match=r"yours 0\.948, expected 0\.9479") as err:
+        check_value(0.948, 0.9479, "mean", atol=5e-5, rtol=0)
+    assert "opposite sign" not in str(err.value)
+    with pytest.raises(AssertionError, match="opposite sign"):
+        check_value(-0.9479, 0.9479, "mean", atol=5e-5, rtol=0)
+
+
 # --- check_function ---------------------------------------------------------------------------
 
 Z_CASES = [np.linspace(-3, 3, 7), np.array([[0.5, -0.5], [2.0, -2.0]])]
@@ -367,7 +378,166 @@ def test_check_function_compares_dicts():
 
 def test_public_api_is_listed():
     assert set(checks.__all__) == {
-        "rel_error", "numerical_gradient", "check_gradient", "check_model_gradients",
-        "check_shape", "check_close", "check_value", "check_function"}
+        "rel_error", "numerical_gradient", "check_gradient", "check_gradients",
+        "check_model_gradients", "check_shape", "check_close", "check_value", "check_function"}
     for name in checks.__all__:
         assert getattr(checks, name).__doc__
+
+
+# --- check_gradients: every parameter of a dict at once -----------------------------------------
+
+def _two_layer_problem(seed=0):
+    """A tanh layer then a linear one, its loss as a function of a parameter dict, backprop."""
+    rng = np.random.default_rng(seed)
+    X, T = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))
+    params = {"W1": rng.normal(size=(3, 4)), "b1": rng.normal(size=4),
+              "W2": rng.normal(size=(4, 2)), "b2": rng.normal(size=2)}
+
+    def loss_fn(p):
+        return mse(np.tanh(X @ p["W1"] + p["b1"]) @ p["W2"] + p["b2"], T)
+
+    def grads_fn(p, bug=None):
+        z1 = X @ p["W1"] + p["b1"]
+        a1 = np.tanh(z1)
+        d2 = (a1 @ p["W2"] + p["b2"] - T) / len(X)
+        d1 = (d2 @ p["W2"].T) * (tanh_grad(a1) if bug == "grad of a" else tanh_grad(z1))
+        return {"W1": X.T @ d1, "b1": d1.sum(axis=0), "W2": a1.T @ d2, "b2": d2.sum(axis=0)}
+
+    return loss_fn, params, grads_fn
+
+
+def test_check_gradients_passes_for_a_dict_or_a_function(capsys):
+    loss_fn, params, grads_fn = _two_layer_problem()
+    before = {k: v.copy() for k, v in params.items()}
+    errors = check_gradients(loss_fn, params, grads_fn(params))
+    assert list(errors) == ["W1", "b1", "W2", "b2"] and max(errors.values()) < 1e-7
+    assert capsys.readouterr().out == ("✓ all 4 parameter gradients match the numerical ones "
+                                       "(relative error < 1e-7).\n")
+    assert check_gradients(loss_fn, params, grads_fn, verbose=False).keys() == errors.keys()
+    for key in params:
+        np.testing.assert_array_equal(params[key], before[key])
+
+
+def test_check_gradients_accepts_scalar_parameters():
+    x = np.array([1.0, -2.0, 0.5])
+    params = {"w": 0.3, "b": -0.2}
+    errors = check_gradients(lambda p: float(np.sum((p["w"] * x + p["b"]) ** 2)), params,
+                             {"w": 2 * np.sum((0.3 * x - 0.2) * x),
+                              "b": 2 * np.sum(0.3 * x - 0.2)}, verbose=False)
+    assert max(errors.values()) < 1e-7
+
+
+def test_check_gradients_says_which_parameters_are_wrong():
+    loss_fn, params, grads_fn = _two_layer_problem()
+    with pytest.raises(AssertionError) as info:
+        check_gradients(loss_fn, params, lambda p: grads_fn(p, bug="grad of a"))
+    msg = str(info.value)
+    assert msg.startswith("dE/dW1 does not match the numerical gradient")
+    assert msg.endswith("Right: W2, b2. Wrong: W1, b1.")
+
+
+def test_check_gradients_names_wrong_shapes_and_missing_keys():
+    loss_fn, params, grads_fn = _two_layer_problem()
+    grads = grads_fn(params)
+    with pytest.raises(AssertionError, match=r"dE/dW2 has the wrong shape(.|\n)*transposed"):
+        check_gradients(loss_fn, params, {**grads, "W2": grads["W2"].T})
+    with pytest.raises(AssertionError, match=r"no entry for 'b2'"):
+        check_gradients(loss_fn, params, {k: v for k, v in grads.items() if k != "b2"})
+    with pytest.raises(AssertionError, match="should be a dict"):
+        check_gradients(loss_fn, params, [grads["W1"]])
+    with pytest.raises(TypeError, match="params must be a non-empty dict"):
+        check_gradients(loss_fn, [params["W1"]], grads)
+
+
+def test_check_gradient_accepts_a_gradient_function(problem):
+    loss, W, grad = problem
+    seen = []
+
+    def my_grad(w):
+        seen.append(w)
+        return grad
+
+    assert check_gradient(loss, W, my_grad, verbose=False) < 1e-7
+    assert seen[0] is not W  # the learner's function gets a copy
+    with pytest.raises(AssertionError, match="opposite sign"):
+        check_gradient(loss, W, lambda w: -grad)
+
+
+# --- exercises not attempted yet: stubs print one line instead of failing ------------------------
+
+def _stub(*args):
+    raise NotImplementedError("your code here")
+
+
+def my_tanh_grad(z):
+    raise NotImplementedError
+
+
+NOT_ATTEMPTED = "not attempted yet"
+
+
+@pytest.mark.parametrize("call, what", [
+    (lambda: check_value(..., 0.25, name="max_slope"), "max_slope"),
+    (lambda: check_close(..., [1.0, 2.0], name="y_hat"), "y_hat"),
+    (lambda: check_shape(..., (3, 2), name="h"), "h"),
+    (lambda: check_function(my_tanh_grad, tanh_grad, Z_CASES), "my_tanh_grad"),
+    (lambda: check_function(_stub, tanh_grad, Z_CASES, name="tanh_grad"), "_stub"),
+    (lambda: check_gradient(np.sum, np.ones(3), ..., name="dE/dw"), "dE/dw"),
+    (lambda: check_gradient(np.sum, np.ones(3), my_tanh_grad), "my_tanh_grad"),
+    (lambda: check_gradient(lambda w: _stub(w), np.ones(3), np.ones(3)), "_stub"),
+    (lambda: check_gradients(np.sum, {"w": np.ones(2)}, my_tanh_grad), "my_tanh_grad"),
+    (lambda: check_gradients(np.sum, {"w": np.ones(2)}, {"w": ...}), "dE/dw"),
+    (lambda: check_function(lambda z: (..., z), lambda z: (z, 2 * z), Z_CASES, name="f"), "f"),
+    (lambda: check_function(lambda z: (..., z), lambda z: (z, z[:1]), Z_CASES, name="f"), "f[0]"),
+])
+def test_a_stub_prints_not_attempted_instead_of_failing(call, what, capsys):
+    assert call() is None
+    out = capsys.readouterr().out
+    assert out.startswith(f"⏳ {what} {NOT_ATTEMPTED}:") and out.endswith(
+        "above and run this cell again.\n") and out.count("\n") == 1
+
+
+def test_not_attempted_messages_say_what_to_do(capsys):
+    check_value(..., 0.25, name="max_slope")
+    check_function(my_tanh_grad, tanh_grad, Z_CASES)
+    assert capsys.readouterr().out.splitlines() == [
+        "⏳ max_slope not attempted yet: replace the ... in max_slope with your answer above "
+        "and run this cell again.",
+        "⏳ my_tanh_grad not attempted yet: implement my_tanh_grad() above and run this cell "
+        "again."]
+
+
+def test_a_stub_model_is_not_attempted(capsys):
+    class StubMLP(MLP):
+        def loss_and_gradients(self, X, y, loss="mse"):
+            raise NotImplementedError
+
+    model, X, y = _random_problem()
+    stub = StubMLP([3, 5, 2], "tanh", "identity", rng=0)
+    assert check_model_gradients(stub, X, y) is None
+    assert "loss_and_gradients not attempted yet" in capsys.readouterr().out
+
+
+def test_after_a_stub_the_checks_work_normally(capsys):
+    check_value(..., 0.25, name="max_slope")
+    with pytest.raises(AssertionError, match="yours 0.3"):
+        check_value(0.3, 0.25, name="max_slope")
+    check_value(0.25, 0.25, name="max_slope")
+    assert capsys.readouterr().out.splitlines()[-1] == "✓ max_slope is correct."
+    assert checks._depth == 0
+
+
+def test_other_errors_in_the_learners_code_still_fail():
+    def broken(z):
+        return z @ np.ones((5, 5))
+
+    with pytest.raises(AssertionError, match="broken raised ValueError"):
+        check_function(broken, tanh_grad, Z_CASES)
+    with pytest.raises(ZeroDivisionError):
+        check_gradient(lambda w: 1 / 0, np.ones(2), np.ones(2))
+
+
+def test_check_value_names_a_reversed_shape():
+    with pytest.raises(AssertionError, match=r"reverse order(.|\n)*\(n_inputs, n_neurons\)"):
+        check_value((8, 30), (30, 8), name="dW1_shape")
+    check_value((30, 8), (30, 8), name="dW1_shape", verbose=False)

@@ -424,3 +424,99 @@ def test_public_api_is_listed_and_documented():
             assert getattr(nn, name).__doc__, name
     for method in ("forward", "compute_loss", "loss_and_gradients", "predict"):
         assert getattr(MLP, method).__doc__
+
+
+# --- one neuron (notebook 01) ------------------------------------------------------------------
+
+def _neuron_data(n=30, seed=0):
+    rng = np.random.default_rng(seed)
+    X = np.vstack([rng.normal(-1.0, 1.2, size=(n // 2, 2)), rng.normal(1.0, 1.2, size=(n // 2, 2))])
+    return X, np.r_[np.zeros(n // 2), np.ones(n // 2)]
+
+
+@pytest.mark.parametrize("loss", ["mse", "bce"])
+def test_neuron_gradients_match_numerical_ones_and_the_mlp(loss):
+    X, t = _neuron_data()
+    w, b = np.array([0.7, -1.3]), 0.4
+    value, dw, db = nn.neuron_loss_and_gradients(w, b, X, t, loss)
+    assert dw.shape == (2,) and isinstance(db, float) and isinstance(value, float)
+    num_w = numerical_gradient(lambda v: nn.neuron_loss_and_gradients(v, b, X, t, loss)[0], w)
+    num_b = numerical_gradient(lambda v: nn.neuron_loss_and_gradients(w, v, X, t, loss)[0], b)
+    assert rel_error(dw, num_w) < 1e-8 and rel_error(np.array(db), num_b) < 1e-8
+    model = MLP([2, 1], output_activation="sigmoid", rng=0)   # a neuron is an MLP without hidden layers
+    model.params["W1"][:, 0], model.params["b1"][0] = w, b
+    mlp_value, grads = model.loss_and_gradients(X, t, loss)
+    assert value == pytest.approx(mlp_value, rel=1e-12)
+    np.testing.assert_allclose(dw, grads["W1"][:, 0], rtol=1e-12)
+    assert db == pytest.approx(grads["b1"][0], rel=1e-12)
+
+
+def test_neuron_gradients_formulas():
+    X, t = _neuron_data()
+    w, b = np.array([0.2, 0.5]), -0.1
+    z = X @ w + b
+    y = nn.sigmoid(z)
+    _, dw, db = nn.neuron_loss_and_gradients(w, b, X, t, "mse")
+    np.testing.assert_allclose(dw, X.T @ ((y - t) * y * (1 - y)) / len(t), rtol=1e-12)
+    _, dw, db = nn.neuron_loss_and_gradients(w, b, X, t, "bce")
+    assert db == pytest.approx(np.mean(y - t), rel=1e-12)
+
+
+def test_train_neuron_history_shapes_and_plain_gradient_descent():
+    X, t = _neuron_data()
+    X0 = X.copy()
+    h = nn.train_neuron(X, t, lr=0.5, epochs=20, loss="bce")
+    assert h["loss"].shape == (21,) and h["w"].shape == (21, 2) and h["b"].shape == (21,)
+    assert h["loss"][0] == pytest.approx(np.log(2)) and not h["w"][0].any()
+    _, dw, db = nn.neuron_loss_and_gradients(h["w"][3], h["b"][3], X, t, "bce")
+    np.testing.assert_allclose(h["w"][4], h["w"][3] - 0.5 * dw, rtol=1e-12)
+    assert h["b"][4] == pytest.approx(h["b"][3] - 0.5 * db, rel=1e-12)
+    assert h["loss"][7] == pytest.approx(nn.neuron_loss_and_gradients(h["w"][7], h["b"][7], X, t,
+                                                                     "bce")[0], rel=1e-12)
+    assert np.all(np.diff(h["loss"]) < 0)
+    np.testing.assert_array_equal(X, X0)
+
+
+def test_train_neuron_learning_rate_regimes():
+    X, t = _neuron_data()
+    small = nn.train_neuron(X, t, lr=1e-3, epochs=50)["loss"]
+    good = nn.train_neuron(X, t, lr=1.0, epochs=50)["loss"]
+    huge = nn.train_neuron(X, t, lr=1e3, epochs=50)["loss"]
+    assert small[-1] > 0.9 * small[0]            # barely moved
+    assert good[-1] < 0.3 * good[0]              # converged
+    assert huge[-1] > huge[0] and (np.diff(huge) > 0).sum() > 5   # jumps up: divergent
+    assert np.isfinite(huge).all()
+
+
+def test_train_neuron_momentum():
+    X, t = _neuron_data()
+    h = nn.train_neuron(X, t, lr=0.1, epochs=10, momentum=0.9, w0=[0.5, -0.5], b0=0.2)
+    w, b, v_w, v_b = np.array([0.5, -0.5]), 0.2, np.zeros(2), 0.0
+    for epoch in range(10):      # the documented update, written out
+        _, g_w, g_b = nn.neuron_loss_and_gradients(w, b, X, t, "bce")
+        v_w, v_b = 0.9 * v_w + g_w, 0.9 * v_b + g_b
+        w, b = w - 0.1 * v_w, b - 0.1 * v_b
+        np.testing.assert_allclose(h["w"][epoch + 1], w, rtol=1e-12)
+    plain = nn.train_neuron(X, t, lr=0.1, epochs=10)
+    assert h["loss"][-1] < plain["loss"][-1]
+
+
+@pytest.mark.parametrize("kwargs, error, text", [
+    ({"lr": 0}, ValueError, "lr must be a positive number"),
+    ({"lr": 0.1, "momentum": 1.0}, ValueError, r"momentum must be a number in \[0, 1\)"),
+    ({"lr": 0.1, "loss": "hinge"}, ValueError, "expected one of 'mse', 'bce'"),
+    ({"lr": 0.1, "w0": [1.0, 2.0, 3.0]}, ValueError, "w0 has 3 weights but X has 2"),
+    ({"lr": 0.1, "epochs": 0}, ValueError, "epochs must be >= 1"),
+])
+def test_train_neuron_rejects_bad_arguments(kwargs, error, text):
+    X, t = _neuron_data(10)
+    with pytest.raises(error, match=text):
+        nn.train_neuron(X, t, **kwargs)
+
+
+def test_neuron_functions_reject_mismatched_data():
+    X, t = _neuron_data(10)
+    with pytest.raises(ValueError, match="t has 9 targets but X has 10 samples"):
+        nn.neuron_loss_and_gradients(np.zeros(2), 0.0, X, t[:-1])
+    with pytest.raises(ValueError, match="w has 3 weights but X has 2 features"):
+        nn.neuron_loss_and_gradients(np.zeros(3), 0.0, X, t)
