@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,3 +19,12 @@ def rng():
     import numpy as np
 
     return np.random.default_rng(0)
+
+
+def run_fresh_python(code: str) -> subprocess.CompletedProcess:
+    """Run ``code`` in a new interpreter without the TensorFlow quieting variables set, so a
+    test sees exactly what a learner's fresh kernel would print."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS")}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, check=False)

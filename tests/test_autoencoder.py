@@ -5,12 +5,9 @@ Small data and few epochs: every fit takes about a second.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import numpy as np
 import pytest
+from conftest import run_fresh_python
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
@@ -67,10 +64,7 @@ ae.fit(np.random.default_rng(0).normal(size=(40, 3)))
 assert "keras" in sys.modules
 print("ok")
 """
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS")}
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=env, check=False)
+    proc = run_fresh_python(code)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
     assert proc.stderr.strip() == "", proc.stderr

@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import run_fresh_python
 from packaging.requirements import Requirement
 
 import course_utils
@@ -59,10 +60,7 @@ from tensorflow.python.framework import config as tf_config  # private, test onl
 assert tf_config.is_op_determinism_enabled()
 print("ok")
 """
-    env = {k: v for k, v in __import__("os").environ.items()
-           if k not in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS")}
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=env, check=False)
+    proc = run_fresh_python(code)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
     # nothing on stderr: TensorFlow's notices would be stored in notebooks and break nbval
