@@ -1,7 +1,8 @@
 """Files shipped in the repository's ``data/`` folder, verified by SHA-256.
 
 ``data/SHA256SUMS`` lists every data file in the ``sha256sum`` format (``<hex>  <name>``);
-each file also has a data card ``data/<stem>.md``. ``data_path(name)`` returns a file's
+each file also has a data card: ``data/<stem>.md`` for a file at the top level,
+``data/<folder>.md`` for the files of a folder (``data/nab.md`` for ``data/nab/…``). ``data_path(name)`` returns a file's
 path only after its checksum matched, so a truncated download or a hand-edited file
 can never silently change a result.
 """
@@ -61,7 +62,8 @@ def data_path(name: str, directory: Path | None = None) -> Path:
     """Return the path of data file ``name`` after verifying its SHA-256."""
     directory = data_dir() if directory is None else Path(directory)
     expected = read_checksums(directory).get(name)
-    stem = Path(name).name.split(".")[0]
+    parts = Path(name).parts
+    stem = parts[0] if len(parts) > 1 else parts[0].split(".")[0]   # the data card's name
     path = directory / name
     if expected is None:
         raise DataFileError(f"{name!r} is not listed in {directory / 'SHA256SUMS'}; "

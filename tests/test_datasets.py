@@ -11,8 +11,8 @@ import pytest
 from course_utils import _data
 from course_utils import datasets as D
 
-NAMES = ["breast_cancer", "digits", "shuttle", "machine_sensors", "ecg", "transactions",
-         "network_flows"]
+NAMES = ["breast_cancer", "digits", "shuttle", "machine_sensors", "ecg", "ecg5000",
+         "transactions", "network_flows"]
 GENERATED = ["machine_sensors", "ecg", "transactions", "network_flows"]
 
 
@@ -60,7 +60,7 @@ def test_contaminated_protocol_puts_anomalies_into_train(name):
     ds = D.load(name, protocol="contaminated")
     assert ds.protocol == "contaminated"
     share = ds.y_train.mean()
-    assert 0.005 < share < 0.4
+    assert 0.005 < share < 0.45   # ECG5000's natural share of abnormal beats is 41.6 %
     for which in ("val", "test"):
         assert set(np.unique(getattr(ds, f"y_{which}"))) == {0, 1}
 
@@ -155,7 +155,140 @@ def test_shuttle_missing_file_names_the_file(tmp_path, monkeypatch):
 
 def test_data_files_all_verify():
     assert _data.verify_data_files() == []
-    assert "shuttle.csv.gz" in _data.read_checksums()
+    listed = _data.read_checksums()
+    assert "shuttle.csv.gz" in listed and "ecg5000/ECG5000_TEST.tsv.gz" in listed
+    assert sum(name.startswith("nab/") and name.endswith(".csv.gz") and "reference" not in name
+               for name in listed) == 58
+
+
+def test_every_data_file_is_listed_and_has_a_card():
+    listed = set(_data.read_checksums())
+    root = _data.data_dir()
+    on_disk = {p.relative_to(root).as_posix() for p in root.rglob("*")
+               if p.is_file() and p.parent != root or p.suffix == ".gz"}
+    assert on_disk <= listed, f"data files without a checksum: {sorted(on_disk - listed)[:5]}"
+    for name in listed:
+        card = name.split("/")[0] if "/" in name else name.split(".")[0]
+        assert (root / f"{card}.md").is_file(), f"{name} has no data card data/{card}.md"
+
+
+# ----------------------------------------------------------------------------- ECG5000
+
+def test_ecg5000_counts_and_types():
+    X, label = D.read_ecg5000()
+    assert X.shape == (5000, 140)
+    assert np.bincount(label).tolist() == [0, 2919, 1767, 96, 194, 24]
+    np.testing.assert_allclose(X.mean(axis=1), 0, atol=1e-6)     # z-normalised beat by beat
+    ds = D.load("ecg5000", random_state=0)
+    assert sum(len(ds.split(w)[1]) for w in ("train", "val", "test")) == 5000
+    assert set(ds.types_test.tolist()) == {"normal", *D.ECG5000_TYPES.values()}
+    assert "automatic beat classifier" in ds.description.replace("\n", " ")
+    assert "ODC-By" in ds.description
+
+
+@pytest.mark.parametrize("share", [0.05, 0.2])
+def test_ecg5000_anomaly_share_subsamples_every_split_with_anomalies(share):
+    ds = D.load("ecg5000", random_state=1, anomaly_share=share)
+    full = D.load("ecg5000", random_state=1)
+    for which in ("val", "test"):
+        y = ds.split(which)[1]
+        assert abs(y.mean() - share) < 0.01
+        assert (y == 0).sum() == (full.split(which)[1] == 0).sum()   # every normal beat kept
+    assert ds.y_train.sum() == 0
+
+
+def test_ecg5000_rejects_a_bad_share():
+    with pytest.raises(ValueError, match=r"anomaly_share must be in \(0, 1\)"):
+        D.load("ecg5000", anomaly_share=1.5)
+    with pytest.raises(TypeError, match="anomaly_share must be a number"):
+        D.load("ecg5000", anomaly_share="5%")
+
+
+def test_ecg5000_corrupted_file_names_the_file(tmp_path, monkeypatch):
+    copy = tmp_path / "data"
+    shutil.copytree(_data.data_dir(), copy)
+    target = copy / "ecg5000" / "ECG5000_TRAIN.tsv.gz"
+    raw = bytearray(target.read_bytes())
+    raw[100] ^= 0xFF
+    target.write_bytes(bytes(raw))
+    monkeypatch.setenv("COURSE_DATA_DIR", str(copy))
+    D.read_ecg5000.cache_clear()
+    try:
+        with pytest.raises(_data.DataFileError, match=r"ECG5000_TRAIN\.tsv\.gz.*corrupted") as e:
+            D.read_ecg5000()
+        assert "data/ecg5000.md" in str(e.value)
+    finally:
+        D.read_ecg5000.cache_clear()
+
+
+# ----------------------------------------------------------------------------- NAB
+
+def test_nab_corpus_has_58_series_and_116_windows():
+    names = D.nab_names()
+    assert len(names) == 58 and names == sorted(names)
+    assert len(D.nab_names("realKnownCause")) == 7
+    series = [D.nab_series(n) for n in names]
+    assert sum(len(s.windows) for s in series) == 116
+    assert sum(len(s.values) for s in series) == 365_558
+    assert sum(s.clock_changes > 0 for s in series) == 8       # daylight-saving artefacts
+
+
+def test_nab_series_fields_agree():
+    s = D.nab_series("nyc_taxi")
+    assert s.name == "realKnownCause/nyc_taxi" and s.category == "realKnownCause"
+    assert len(s.timestamps) == len(s.values) == len(s.point_labels) == 10_320
+    assert s.step_minutes == 30 and s.points_per_day == 48
+    assert s.probationary_length == 750 == D.nab_probationary_length(10_320)
+    assert len(s.windows) == len(s.events) == len(s.anomaly_points) == 5
+    for (first, last), e, p in zip(s.windows, s.events, s.anomaly_points, strict=True):
+        assert s.timestamps[e.start] == first and s.timestamps[e.end - 1] == last
+        assert e.start <= p < e.end                            # each window holds its labelled point
+        assert s.point_labels[e.start:e.end].all()
+    assert s.point_labels.sum() == sum(e.end - e.start for e in s.events)
+    assert str(s.windows[0][0]) == "2014-10-30T15:30:00"        # the marathon's window
+    assert "10,320 rows every 30 min" in repr(s)
+
+
+def test_nab_probationary_length_is_nabs_rule():
+    assert D.nab_probationary_length(4032) == 604                # floor(0.15 * 4032)
+    assert D.nab_probationary_length(22_695) == 750              # capped at 0.15 * 5000
+    with pytest.raises(ValueError, match="n_rows must be a positive integer"):
+        D.nab_probationary_length(0)
+    with pytest.raises(ValueError, match=r"percent must be a number in \[0, 1\)"):
+        D.nab_probationary_length(100, 1.5)
+
+
+def test_nab_series_arrays_are_copies():
+    a = D.nab_series("art_daily_jumpsup")
+    a.values[:] = 0.0
+    assert D.nab_series("art_daily_jumpsup").values.std() > 0
+
+
+def test_nab_series_unknown_name_suggests():
+    with pytest.raises(ValueError, match="Did you mean.*nyc_taxi"):
+        D.nab_series("taxi")
+    with pytest.raises(ValueError, match="Unknown NAB category"):
+        D.nab_names("realStocks")
+    with pytest.raises(TypeError, match="must be a string"):
+        D.nab_series(3)
+
+
+def test_nab_corrupted_file_names_the_file_and_card(tmp_path, monkeypatch):
+    copy = tmp_path / "data"
+    shutil.copytree(_data.data_dir(), copy)
+    target = copy / "nab" / "realKnownCause" / "nyc_taxi.csv.gz"
+    raw = bytearray(target.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    target.write_bytes(bytes(raw))
+    monkeypatch.setenv("COURSE_DATA_DIR", str(copy))
+    from course_utils.datasets import _nab
+    _nab._read.cache_clear()
+    try:
+        with pytest.raises(_data.DataFileError, match=r"nyc_taxi\.csv\.gz.*corrupted") as err:
+            D.nab_series("nyc_taxi")
+        assert "data/nab.md" in str(err.value)
+    finally:
+        _nab._read.cache_clear()
 
 
 @pytest.mark.parametrize(("n_malignant", "expected"), [(10, 10), (21, 21), (None, 212)])
@@ -423,6 +556,42 @@ def test_windows_to_points_one_bad_window_marks_exactly_its_points():
     np.testing.assert_array_equal(np.flatnonzero(points), np.arange(10, 15))
 
 
+def test_windows_to_points_end_gives_each_window_score_to_its_last_point():
+    points = D.windows_to_points(np.array([0.0, 0.0, 3.0, 0.0]), 6, 3, 1)   # default: "end"
+    np.testing.assert_array_equal(points[2:], [0.0, 0.0, 3.0, 0.0])
+    assert np.isnan(points[:2]).all()                  # no window has ended there yet
+    held = D.windows_to_points(np.array([1.0, 2.0, 4.0]), 8, 3, 2, how="end", fill=-1.0)
+    np.testing.assert_array_equal(held, [-1, -1, 1, 1, 2, 2, 4, 4])   # sample and hold
+
+
+@pytest.mark.parametrize(("n", "window", "step"), [(30, 5, 1), (31, 6, 4), (12, 12, 1),
+                                                   (40, 3, 5), (25, 1, 1)])
+def test_windows_to_points_end_is_causal(n, window, step):
+    """Changing the series after t never changes a point score at or before t."""
+    rng = np.random.default_rng(n * window + step)
+    series = rng.normal(size=(n, 2))
+
+    def point_scores(s):   # any per-window score; here each window's largest |value|
+        w = D.make_windows(s, window, step)
+        return D.windows_to_points(np.abs(w).max(axis=(1, 2)), n, window, step, how="end")
+
+    before = point_scores(series)
+    for t in range(n - 1):
+        changed = series.copy()
+        changed[t + 1:] += rng.normal(scale=10.0, size=changed[t + 1:].shape)
+        np.testing.assert_array_equal(point_scores(changed)[:t + 1], before[:t + 1])
+
+
+@pytest.mark.parametrize("how", ["mean", "max"])
+def test_retrospective_mappings_look_ahead(how):
+    """The reason "mean" and "max" are labelled retrospective: a later value moves earlier scores."""
+    scores = np.zeros(D.n_windows(20, 5, 1))
+    scores[-1] = 1.0                              # only the last window (points 15-19) is bad
+    points = D.windows_to_points(scores, 20, 5, 1, how=how)
+    assert points[15] > 0                          # point 15 already carries the score of window 15-19
+    assert D.windows_to_points(scores, 20, 5, 1, how="end")[15] == 0.0
+
+
 def test_windows_to_points_rejects_a_wrong_number_of_scores():
     with pytest.raises(ValueError, match=r"gives 1 \+ \(20 - 5\) // 2 = 8 windows"):
         D.windows_to_points(np.zeros(9), 20, 5, 2)
@@ -436,4 +605,5 @@ def test_round_trip_windows_of_a_dataset():
     assert w.shape[1:] == (24, 4)
     score = np.abs(w - w.mean(axis=(0, 1))).mean(axis=(1, 2))
     points = D.windows_to_points(score, len(ds.X_test), 24, 6)
-    assert points.shape == ds.y_test.shape and np.isfinite(points).all()
+    assert points.shape == ds.y_test.shape
+    assert np.isnan(points[:23]).all() and np.isfinite(points[23:]).all()

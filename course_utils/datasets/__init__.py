@@ -7,10 +7,14 @@ D1     breast_cancer     Wisconsin diagnostic breast cancer (in scikit-learn)  r
 D2     digits            8 × 8 handwritten digits, one digit normal            real
 D3     shuttle           NASA Shuttle, ODDS version (``data/shuttle.csv.gz``)  real
 D4     machine_sensors   four coupled machine sensors with labelled events     synthetic
+D5     ecg5000           ECG5000: 5,000 heartbeats of one patient (UCR)        real
 D5     ecg               ECG beats, 140 samples, four kinds of abnormal beat   synthetic
 D6     transactions      card transactions with four fraud schemes             synthetic
 D7     network_flows     flow records with five kinds of attack                synthetic
 =====  ================  ====================================================  =========
+
+The real time series of D4, the Numenta Anomaly Benchmark (58 series with labelled anomaly
+windows), come one at a time: ``nab_names()`` lists them and ``nab_series(name)`` loads one.
 
 ``load(name, random_state=0, protocol="normal-only", **options)`` returns an
 :class:`AnomalyDataset` split into train / validation / test; ``print(ds)`` shows shapes and
@@ -18,7 +22,8 @@ class balance and ``ds.description`` is the data card. The generators
 ``make_machine_sensors``, ``make_ecg_beats``, ``make_transactions`` and
 ``make_network_flows`` return the whole generated data with per-row labels and anomaly
 types. ``make_windows`` and ``windows_to_points`` cut a time series into windows and map
-window scores back to time steps.
+window scores back to time steps (causally by default: a window's score goes to its last
+time step).
 
 Conventions: ``X`` is 2-D ``(n_samples, n_features)``, ``y`` is 1 for an anomaly and 0 for
 normal, features are returned unscaled, and every random choice comes from the
@@ -27,8 +32,16 @@ normal, features are returned unscaled, and every random choice comes from the
 
 from ._base import AnomalyDataset, Event, GeneratedData
 from ._ecg import ECG_ANOMALY_TYPES, make_ecg_beats
+from ._ecg5000 import ECG5000_TYPES, read_ecg5000
 from ._flows import ATTACK_TYPES, FLOW_FEATURES, make_network_flows
 from ._load import dataset_options, list_datasets, load
+from ._nab import (
+    NAB_PROBATIONARY_PERCENT,
+    NABSeries,
+    nab_names,
+    nab_probationary_length,
+    nab_series,
+)
 from ._real import read_shuttle
 from ._sensors import SENSOR_EVENT_TYPES, SENSORS, make_machine_sensors
 from ._transactions import FRAUD_TYPES, MERCHANT_CATEGORIES, TRANSACTION_FEATURES, make_transactions
@@ -37,12 +50,15 @@ from ._windows import make_windows, n_windows, windows_to_points
 __all__ = [
     "ATTACK_TYPES",
     "AnomalyDataset",
+    "ECG5000_TYPES",
     "ECG_ANOMALY_TYPES",
     "Event",
     "FLOW_FEATURES",
     "FRAUD_TYPES",
     "GeneratedData",
     "MERCHANT_CATEGORIES",
+    "NABSeries",
+    "NAB_PROBATIONARY_PERCENT",
     "SENSORS",
     "SENSOR_EVENT_TYPES",
     "TRANSACTION_FEATURES",
@@ -55,6 +71,10 @@ __all__ = [
     "make_transactions",
     "make_windows",
     "n_windows",
+    "nab_names",
+    "nab_probationary_length",
+    "nab_series",
+    "read_ecg5000",
     "read_shuttle",
     "windows_to_points",
 ]

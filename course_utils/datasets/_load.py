@@ -17,6 +17,7 @@ from ._base import (
     split_temporal,
 )
 from ._ecg import make_ecg_beats
+from ._ecg5000 import load_ecg5000_ds
 from ._flows import make_network_flows
 from ._real import load_breast_cancer_ds, load_digits_ds, load_shuttle_ds
 from ._sensors import make_machine_sensors
@@ -100,13 +101,18 @@ _LOADERS = {
     "shuttle": load_shuttle_ds,
     "machine_sensors": _load_machine_sensors,
     "ecg": _load_ecg,
+    "ecg5000": load_ecg5000_ds,
     "transactions": _load_transactions,
     "network_flows": _load_network_flows,
 }
 
 
 def list_datasets() -> list[str]:
-    """Names of the course datasets D1–D7, in course order (for ``load``)."""
+    """Names of the course datasets D1–D7, in course order (for ``load``).
+
+    D5 comes twice: ``"ecg5000"`` (real recordings) and ``"ecg"`` (synthetic beats with known
+    anomaly types). The NAB time series (D4, real) have their own loader, ``nab_series``.
+    """
     return list(_LOADERS)
 
 
@@ -125,7 +131,7 @@ def load(name: str, *, random_state=0, protocol: str = "normal-only",
     Parameters
     ----------
     name : one of ``list_datasets()``: "breast_cancer", "digits", "shuttle",
-        "machine_sensors", "ecg", "transactions", "network_flows".
+        "machine_sensors", "ecg", "ecg5000", "transactions", "network_flows".
     random_state : int seed (or ``np.random.Generator``) for subsampling, generation and
         splitting: the same seed gives identical arrays.
     protocol : "normal-only" (default; the training set has no anomaly) or "contaminated"
@@ -133,7 +139,9 @@ def load(name: str, *, random_state=0, protocol: str = "normal-only",
     **options : dataset-specific; ``dataset_options(name)`` lists them with defaults:
         breast_cancer ``n_malignant`` (21, 10, … or None for all 212);
         digits ``normal_digit`` (0–9), ``contamination``; machine_sensors ``n_days``
-        (multiple of 4), ``freq_minutes``; ecg ``n_beats``, ``contamination``;
+        (multiple of 4), ``freq_minutes``; ecg ``n_beats``, ``contamination``; ecg5000
+        ``anomaly_share`` (None keeps all abnormal beats, 41.6 % of ECG5000; a share in
+        (0, 1) subsamples the abnormal beats of every split that has any, e.g. 0.05);
         transactions ``n_transactions``, ``n_customers``, ``n_days``, ``contamination``;
         network_flows ``n_flows``, ``n_days``, ``contamination``.
 

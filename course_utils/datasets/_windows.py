@@ -51,30 +51,50 @@ def make_windows(series, window: int, step: int = 1) -> np.ndarray:
 
 
 def windows_to_points(window_scores, n_points: int, window: int, step: int = 1,
-                      how: str = "mean") -> np.ndarray:
-    """Give every time step a score from the scores of the windows that contain it.
+                      how: str = "end", fill: float = np.nan) -> np.ndarray:
+    """Give every time step a score from the scores of the windows over the series.
 
     Parameters
     ----------
     window_scores : (n_windows,) scores of the windows made by
         ``make_windows(series, window, step)`` from a series of ``n_points`` points.
-    how : ``"mean"`` (average over the covering windows, smooth) or ``"max"`` (a point is
-        as anomalous as the worst window containing it: earlier, wider alarms).
+    how :
+        ``"end"`` (default, **causal**): each window's score goes to its *last* time step,
+        the moment an online system has seen the whole window and can raise an alarm. With
+        ``step > 1`` a point between two window ends keeps the score of the latest window
+        that has ended (sample and hold). The first ``window - 1`` points, which no window
+        has ended at yet, get ``fill`` (default NaN: "not scored yet").
+        ``"mean"`` / ``"max"`` (**retrospective**, for offline analysis only): a point gets
+        the mean / max of the scores of *every* window that contains it, including windows
+        that end up to ``window - 1`` steps later. Those scores look into the future: an
+        alarm can start before the fault it announces, which no live system could do.
+    fill : the score of points that get none (``"end"`` only; ``"mean"`` / ``"max"`` cover
+        every point).
 
     Returns
     -------
-    (n_points,) float array. Points that no window covers (the tail left over when
-    ``step`` does not divide ``n_points - window``, or gaps when ``step > window``) take
-    the score of the nearest window that starts before them.
+    (n_points,) float array. With ``"mean"`` / ``"max"``, points that no window covers
+    (the tail left over when ``step`` does not divide ``n_points - window``, or gaps when
+    ``step > window``) take the score of the nearest window that starts before them.
     """
-    how = check_choice(how, "how", ("mean", "max"))
+    how = check_choice(how, "how", ("end", "mean", "max"))
     expected = n_windows(n_points, window, step)
     scores = as_float_array(window_scores, "window_scores", ndim=1)
     if scores.shape[0] != expected:
         raise ValueError(f"window_scores has {scores.shape[0]} values, but a series of "
                          f"{n_points} points cut with window={window}, step={step} gives "
                          f"1 + ({n_points} - {window}) // {step} = {expected} windows.")
+    if isinstance(fill, bool) or not isinstance(fill, (int, float, np.floating)):
+        raise TypeError(f"fill must be a number (NaN allowed), got {type(fill).__name__}.")
     starts = np.arange(expected) * step
+    if how == "end":
+        out = np.full(n_points, float(fill))
+        ends = starts + window - 1
+        scored = np.arange(window - 1, n_points)
+        # the latest window ending at or before each point: only the past is used
+        latest = np.searchsorted(ends, scored, side="right") - 1
+        out[scored] = scores[latest]
+        return out
     counts = np.zeros(n_points)
     if how == "mean":
         out = np.zeros(n_points)
