@@ -28,14 +28,13 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
 
-from ._validate import (as_float_array, as_labels, as_scores, check_choice,
-                        check_fraction)
+from ._validate import as_float_array, as_labels, as_scores, check_choice, check_fraction
 from .thresholds import flag
 
 __all__ = ["roc_auc", "pr_auc", "chance_pr_auc", "confusion_at", "precision_recall_f1_at",
            "recall_at_fpr", "DetectionReport", "evaluate", "events_from_labels",
            "detected_events", "detection_delay", "event_recall", "false_alarms_per_day",
-           "NAB_PROFILES", "nab_score", "nab_null_score", "nab_perfect_score",
+           "NAB_PROFILES", "nab_score", "nab_probationary_length", "nab_null_score", "nab_perfect_score",
            "nab_normalised_score", "nab_threshold_sweep"]
 
 
@@ -275,8 +274,8 @@ def false_alarms_per_day(point_pred, events, points_per_day: float) -> float:
 #
 # NAB (Lavin & Ahmad, 2015) scores a streaming detector on labelled *windows* of time. The
 # rules are spelled out in :func:`nab_score`; everything here is plain NumPy, re-derived from
-# NAB's paper and checked against NAB's published per-file and corpus numbers
-# (tests/test_nab_score.py).
+# NAB's paper and the behaviour of its scorer, and checked against NAB's published per-file
+# and corpus numbers (tests/test_nab_score.py).
 
 NAB_PROFILES = {
     # NAB's config/profiles.json ("CostMatrix"); tnWeight is 1 there but NAB never uses it.
@@ -335,12 +334,9 @@ def _as_time(values, name: str) -> np.ndarray:
     if arr.dtype.kind in "OUS":                        # ISO strings or datetime objects
         try:
             arr = np.array(arr, dtype="datetime64")
-        except (TypeError, ValueError):
-            try:
-                arr = np.array(arr, dtype=np.float64)
-            except (TypeError, ValueError):
-                raise TypeError(f"{name} must be np.datetime64 values or numbers, got values "
-                                f"of dtype {arr.dtype} such as {arr.flat[0]!r}.") from None
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"{name} must be np.datetime64 values (or ISO date strings) or "
+                            f"numbers, got values of dtype {arr.dtype}: {err}") from None
     if arr.dtype.kind == "M":
         return arr.copy()
     if arr.dtype.kind in "iu":
@@ -350,12 +346,16 @@ def _as_time(values, name: str) -> np.ndarray:
     raise TypeError(f"{name} must be np.datetime64 values or numbers, got dtype {arr.dtype}.")
 
 
-def _nab_layout(timestamps, windows, probationary_percent, where: str = ""):
+def _nab_layout(timestamps, windows, probationary_percent, where: str = "", *,
+                strict_timestamps: bool = False):
     """Check one file's timeline and windows; return ``(n, starts, ends, first_scored)``.
 
     ``starts`` / ``ends`` are the first / last row index of each window (sorted, inclusive),
     ``first_scored`` the first row after the probationary period.
     """
+    if not isinstance(strict_timestamps, (bool, np.bool_)):
+        raise TypeError("strict_timestamps must be True or False, got "
+                        f"{type(strict_timestamps).__name__}.")
     ts = _as_time(timestamps, f"{where}timestamps")
     if ts.ndim != 1 or ts.size == 0:
         raise ValueError(f"{where}timestamps must be 1-D with at least one row, got shape "
@@ -365,11 +365,11 @@ def _nab_layout(timestamps, windows, probationary_percent, where: str = ""):
         raise ValueError(f"{where}timestamps contains {int(missing.sum())} missing value(s) "
                          f"(NaT or NaN; first at index {int(np.argmax(missing))}).")
     steps = ts[1:] > ts[:-1]
-    if not steps.all():
+    if strict_timestamps and not steps.all():
         i = int(np.argmin(steps)) + 1
         raise ValueError(f"{where}timestamps must be strictly increasing (sorted, no "
-                         f"duplicates), but timestamps[{i}] = {ts[i]} is not after "
-                         f"timestamps[{i - 1}] = {ts[i - 1]}.")
+                         f"duplicates) with strict_timestamps=True, but timestamps[{i}] = "
+                         f"{ts[i]} is not after timestamps[{i - 1}] = {ts[i - 1]}.")
 
     if isinstance(windows, (str, bytes, dict, set)) or windows is None:
         raise TypeError(f"{where}windows must be a sequence of (start, end) pairs, got "
@@ -397,28 +397,77 @@ def _nab_layout(timestamps, windows, probationary_percent, where: str = ""):
                              f"{int(np.argmax(bad.any(axis=1)))}.")
     common = np.promote_types(ts.dtype, win.dtype)     # e.g. datetime64[s] vs [us] -> [us]
     ts, win = ts.astype(common), win.astype(common)
-    win = win[np.argsort(win[:, 0], kind="stable")]
-    for k, (a, b) in enumerate(win):
+    first_time, last_time = ts.min(), ts.max()
+    for a, b in win:
         if a > b:
             raise ValueError(f"{where}window ({a}, {b}) starts after it ends; windows are "
                              "(start, end) pairs, inclusive at both ends.")
-        if a < ts[0] or b > ts[-1]:
+        if a < first_time or b > last_time:
             raise ValueError(f"{where}window ({a}, {b}) lies (partly) outside the series, "
-                             f"which runs from {ts[0]} to {ts[-1]}.")
-        if k and a <= win[k - 1, 1]:
-            raise ValueError(f"{where}windows ({win[k - 1, 0]}, {win[k - 1, 1]}) and ({a}, {b})"
-                             " overlap; NAB's windows are disjoint (merge them first).")
-    starts = np.searchsorted(ts, win[:, 0], side="left")
-    ends = np.searchsorted(ts, win[:, 1], side="right") - 1
-    empty = ends < starts
+                             f"which runs from {first_time} to {last_time}.")
+    # A window covers the rows whose timestamp lies in [start, end] (NAB's rule).
+    if (ts[1:] >= ts[:-1]).all():                      # sorted (ties allowed): bisect
+        starts = np.searchsorted(ts, win[:, 0], side="left")
+        ends = np.searchsorted(ts, win[:, 1], side="right") - 1
+        counts = ends - starts + 1
+    else:                                              # file order is not time order
+        inside = (ts >= win[:, :1]) & (ts <= win[:, 1:])          # (n_windows, n)
+        counts = inside.sum(axis=1)
+        starts = np.argmax(inside, axis=1)
+        ends = ts.shape[0] - 1 - np.argmax(inside[:, ::-1], axis=1)
+        broken = (counts > 0) & (ends - starts + 1 != counts)
+        if broken.any():
+            a, b = win[np.argmax(broken)]
+            raise ValueError(f"{where}the rows of window ({a}, {b}) are not consecutive: the "
+                             "timestamps are out of order around it. Sort the rows by time.")
+    empty = counts <= 0
     if empty.any():
         a, b = win[np.argmax(empty)]
         raise ValueError(f"{where}window ({a}, {b}) contains no row of the series.")
+    # Inside a window time must strictly increase: a repeat there would make NAB's two
+    # implementations disagree on where the window ends, a reversal on which row is first.
+    repeats = np.r_[0, np.cumsum(~steps)]              # repeats[i]: back-steps up to row i
+    unsorted = repeats[ends] > repeats[starts]
+    if unsorted.any():
+        k = int(np.argmax(unsorted))
+        i = int(starts[k] + np.argmin(steps[starts[k]:ends[k]])) + 1
+        raise ValueError(f"{where}timestamps must increase inside every window, but in "
+                         f"window ({win[k, 0]}, {win[k, 1]}) timestamps[{i}] = {ts[i]} is not "
+                         f"after timestamps[{i - 1}] = {ts[i - 1]}. (Repeated or backward "
+                         "times outside the windows are accepted, as in NAB's own files.)")
+    order = np.argsort(starts, kind="stable")
+    starts, ends, win = starts[order], ends[order], win[order]
+    clash = starts[1:] <= ends[:-1]
+    if clash.any():
+        k = int(np.argmax(clash)) + 1
+        raise ValueError(f"{where}windows ({win[k - 1, 0]}, {win[k - 1, 1]}) and "
+                         f"({win[k, 0]}, {win[k, 1]}) overlap; NAB's windows are disjoint "
+                         "(merge them first).")
 
     n = ts.shape[0]
+    probation = nab_probationary_length(n, probationary_percent)   # rows i < probation ignored
+    return n, starts.astype(np.int64), ends.astype(np.int64), probation
+
+
+def nab_probationary_length(n_rows: int, probationary_percent: float = 0.15) -> int:
+    """Rows at the start of a NAB file where a detector learns and nothing is scored.
+
+    NAB's rule: ``min(floor(p * n_rows), p * 5000)`` rows with ``p = probationary_percent``:
+    15 % of the file, but never more than 750 rows. A row ``i`` is scored when
+    ``i >= nab_probationary_length(n_rows)``.
+    """
+    if isinstance(n_rows, bool) or not isinstance(n_rows, Integral) or n_rows < 1:
+        raise ValueError(f"n_rows must be a positive integer, got {n_rows!r}.")
     p = _check_probationary_percent(probationary_percent)
-    probation = min(math.floor(p * n), p * 5000)     # NAB: rows i < probation are ignored
-    return n, starts.astype(np.int64), ends.astype(np.int64), int(math.ceil(probation))
+    return int(math.ceil(min(math.floor(p * n_rows), p * 5000)))
+
+
+def _outside(rows, starts, ends) -> np.ndarray:
+    """Which of the (sorted) ``rows`` lie outside every window ``[starts, ends]``."""
+    if starts.size == 0:
+        return np.ones(rows.shape, dtype=bool)
+    k = np.searchsorted(starts, rows, side="right") - 1   # the last window starting at/before
+    return (k < 0) | (rows > ends[np.maximum(k, 0)])
 
 
 def _tp_weights(rows, starts, ends) -> np.ndarray:
@@ -442,19 +491,27 @@ def _fp_weights(rows, starts, ends) -> np.ndarray:
 
 
 def nab_score(timestamps, alarms, windows, profile: str = "standard", *,
-              probationary_percent: float = 0.15) -> float:
+              probationary_percent: float = 0.15, strict_timestamps: bool = False) -> float:
     """NAB's raw score of one file: reward for early detections, cost for misses and false alarms.
 
-    timestamps: the file's time axis, shape ``(n,)``, strictly increasing: ``np.datetime64``
-    (or ISO strings) or plain numbers. alarms: 0/1 or bool, shape ``(n,)`` (a detector's
-    ``anomaly_score >= threshold``). windows: ``(start, end)`` pairs, shape ``(n_windows, 2)``,
-    in the units of ``timestamps``, **inclusive at both ends** (NAB's convention; they need
-    not fall on a row but must hold at least one and lie inside the series); may be empty.
+    timestamps: the file's time axis, shape ``(n,)``: ``np.datetime64`` (or ISO strings) or
+    plain numbers, in time order (see ``strict_timestamps``). alarms: 0/1 or bool, shape
+    ``(n,)`` (a detector's ``anomaly_score >= threshold``). windows: ``(start, end)`` pairs,
+    shape ``(n_windows, 2)``, in the units of ``timestamps``, **inclusive at both ends**
+    (NAB's convention; they need not fall on a row but must hold at least one row and lie
+    inside the series; disjoint); may be empty.
     profile: a key of :data:`NAB_PROFILES`, the weights ``tp``, ``fp``, ``fn`` below.
+    strict_timestamps: NAB scores *rows* in file order and uses the timestamps only to find
+    each window's rows, and 8 of its 58 files have clock glitches outside their windows
+    (a daylight-saving change repeats 03:00 up to 11 times; one file steps back an hour).
+    So by default repeated or backward timestamps are accepted *outside* the windows, while
+    inside every window time must strictly increase (which also rejects shuffled or reversed
+    series). ``True`` demands strictly increasing timestamps everywhere.
 
-    The rules, in the order NAB applies them (``n`` rows, a window spans rows ``s..e``,
-    ``L = e - s + 1`` rows; ``sigma(x) = 2 / (1 + exp(5 x)) - 1`` is NAB's *scaled sigmoid*:
-    +0.987 at x = -1, 0 at x = 0, -0.987 at x = 1, and -1 for x > 3):
+    Everything is counted in rows, not in time. The rules, in the order NAB applies them
+    (``n`` rows, a window spans rows ``s..e``, ``L = e - s + 1`` rows;
+    ``sigma(x) = 2 / (1 + exp(5 x)) - 1 = -tanh(2.5 x)`` is NAB's *scaled sigmoid*: +0.987 at
+    x = -1, 0 at x = 0, -0.987 at x = 1, and exactly -1 for x > 3):
 
     1. **Probationary period.** The first ``min(floor(p * n), p * 5000)`` rows
        (``p = probationary_percent``: 15 % of the file, at most 750 rows) are the detector's
@@ -467,14 +524,14 @@ def nab_score(timestamps, alarms, windows, profile: str = "standard", *,
     3. **Earlier is better.** The first alarm, at row ``t``, earns
        ``tp * sigma(x) / sigma(-1)`` with ``x = -(e - t + 1) / L``: the full ``tp`` on the
        window's first row (x = -1), 0.86 ``tp`` halfway, and little more than 0 on its last
-       row (x = -1 / L). NAB's windows open well before the labelled moment, so an alarm
-       *before* an anomaly becomes obvious earns the most.
+       row (x = -1 / L). NAB centres each window on its labelled anomaly, so an alarm at the
+       labelled moment earns about 0.86 ``tp``; only an earlier warning earns more.
     4. **A missed window** (no alarm on a scored row inside it) costs ``-fn``.
     5. **False alarms** (alarm rows outside every window) each cost
        ``fp * sigma(x)`` with ``x = (i - e') / (L' - 1)``: the distance after the closest
        preceding window ``(s', e')``, in units of that window's length. Just after a window the
-       cost is close to 0 (a late detection is barely punished); about one window length later
-       it is the full ``-fp``. With no window before it a false alarm costs the full ``-fp``
+       cost is close to 0 (a late detection is barely punished); one window length later it
+       is nearly the full ``-fp`` (0.987 of it). With no window before it a false alarm costs the full ``-fp``
        (and so does one after a one-row window, where NAB's formula divides by zero). Every
        alarm row counts, so a run of 10 alarms costs 10 times: NAB detectors space their alarms.
     6. True negatives score 0. The raw score is the sum of rules 3-5.
@@ -482,12 +539,13 @@ def nab_score(timestamps, alarms, windows, profile: str = "standard", *,
     A file without windows and without alarms scores 0. Corpus totals are compared on NAB's
     0-100 scale with :func:`nab_normalised_score`.
 
-    NAB's two implementations differ in one case this corpus never has: its original
+    NAB's two implementations differ in one case its corpus never has: its original
     ``scorer.py`` (which produced the published per-file results) counts a window wholly
     inside the probationary period as missed, as here; the later ``sweeper.py`` drops it.
     """
     costs = _nab_costs(profile)
-    n, starts, ends, first_scored = _nab_layout(timestamps, windows, probationary_percent)
+    n, starts, ends, first_scored = _nab_layout(timestamps, windows, probationary_percent,
+                                                strict_timestamps=strict_timestamps)
     pred = as_labels(alarms, "alarms")
     if pred.shape[0] != n:
         raise ValueError(f"alarms has {pred.shape[0]} values but timestamps has {n} rows; "
@@ -501,10 +559,7 @@ def nab_score(timestamps, alarms, windows, profile: str = "standard", *,
     tp_part = costs["tp"] * _tp_weights(first[hit], starts[hit], ends[hit]).sum()
     fn_part = -costs["fn"] * np.count_nonzero(~hit)
     # Rule 5: alarms outside every window.
-    k = np.searchsorted(starts, rows, side="right") - 1  # the last window starting at/before
-    inside = (k >= 0) & (rows <= ends[np.maximum(k, 0)]) if starts.size else np.zeros(rows.size,
-                                                                                   dtype=bool)
-    fp_part = costs["fp"] * _fp_weights(rows[~inside], starts, ends).sum()
+    fp_part = costs["fp"] * _fp_weights(rows[_outside(rows, starts, ends)], starts, ends).sum()
     return float(tp_part + fn_part + fp_part)
 
 
@@ -558,12 +613,14 @@ def nab_normalised_score(raw_scores, n_windows, profile: str = "standard") -> fl
 
 
 def nab_threshold_sweep(files, profile: str = "standard", *,
-                        probationary_percent: float = 0.15) -> tuple[float, float]:
+                        probationary_percent: float = 0.15,
+                        strict_timestamps: bool = False) -> tuple[float, float]:
     """NAB's threshold optimisation: the one threshold that maximises the corpus score.
 
     files: a sequence of ``(timestamps, anomaly_scores, windows)``, one per file, each as in
     :func:`nab_score` with the detector's scores (shape ``(n,)``, finite) in place of alarms;
-    a row alarms when ``score >= threshold``.
+    a row alarms when ``score >= threshold``. probationary_percent, strict_timestamps: as in
+    :func:`nab_score`.
     Returns ``(best_threshold, best_normalised_score)``; ``nab_score`` with
     ``alarms = scores >= best_threshold`` reproduces each file's share of it.
 
@@ -575,8 +632,8 @@ def nab_threshold_sweep(files, profile: str = "standard", *,
     that score, and
 
     * a false-alarm row adds its fixed cost (rule 5 of :func:`nab_score`) from its score down;
-    * in a window, the first alarm at threshold ``θ`` is the first row where the running
-      maximum of the scores inside the window reaches ``θ``, so the window's value changes
+    * in a window, the first alarm at threshold ``h`` is the first row where the running
+      maximum of the scores inside the window reaches ``h``, so the window's value changes
       only at the running maximum's new records (from ``-fn`` to a detection that moves
       earlier each time).
 
@@ -587,9 +644,13 @@ def nab_threshold_sweep(files, profile: str = "standard", *,
     NAB accepts this because all detectors get the same treatment.
     """
     costs = _nab_costs(profile)
-    if isinstance(files, (str, bytes, dict)) or files is None or len(files) == 0:
-        raise ValueError("files must be a non-empty sequence of (timestamps, anomaly_scores, "
-                         "windows) triples.")
+    if isinstance(files, (str, bytes, dict)) or files is None:
+        raise TypeError("files must be a sequence of (timestamps, anomaly_scores, windows) "
+                        f"triples, got {type(files).__name__}.")
+    files = list(files)
+    if not files:
+        raise ValueError("files is empty; give at least one (timestamps, anomaly_scores, "
+                         "windows) triple.")
     values, changes, candidates = [], [], []
     total_windows = 0
     for f, item in enumerate(files):
@@ -599,21 +660,16 @@ def nab_threshold_sweep(files, profile: str = "standard", *,
         timestamps, scores, windows = item
         where = f"files[{f}]: "
         n, starts, ends, first_scored = _nab_layout(timestamps, windows, probationary_percent,
-                                                    where)
+                                                    where, strict_timestamps=strict_timestamps)
         s = as_scores(scores, f"{where}anomaly_scores")
         if s.shape[0] != n:
             raise ValueError(f"{where}anomaly_scores has {s.shape[0]} values but timestamps "
                              f"has {n} rows.")
         total_windows += starts.size
         candidates.append(s[first_scored:])
-        # False-alarm rows: scored rows outside every window, each a fixed cost.
-        outside = np.ones(n, dtype=bool)
-        cover = np.zeros(n + 1, dtype=np.int64)
-        np.add.at(cover, starts, 1)
-        np.add.at(cover, ends + 1, -1)
-        outside = np.cumsum(cover[:n]) == 0
-        outside[:first_scored] = False
-        fp_rows = np.flatnonzero(outside)
+        # False-alarm rows: scored rows outside every window, each with a fixed cost.
+        scored = np.arange(first_scored, n)
+        fp_rows = scored[_outside(scored, starts, ends)]
         values.append(s[fp_rows])
         changes.append(costs["fp"] * _fp_weights(fp_rows, starts, ends))
         # Windows: a change at each new record of the running maximum over its scored rows.
@@ -626,6 +682,8 @@ def nab_threshold_sweep(files, profile: str = "standard", *,
             gain = costs["tp"] * _tp_weights(lo + rec, a, b)   # detection at each record
             values.append(run_max[rec])
             changes.append(gain - np.r_[gain[1:], -costs["fn"]])
+    if total_windows == 0:
+        raise ValueError("The corpus has no window, so NAB's normalised score is undefined.")
     values, changes = np.concatenate(values), np.concatenate(changes)
     order = np.argsort(values, kind="stable")
     values, running = values[order], np.cumsum(changes[order])
@@ -641,6 +699,4 @@ def nab_threshold_sweep(files, profile: str = "standard", *,
         no_alarm = float(np.nextafter(thresholds[0], np.inf))
     best = int(np.argmax(raw))                # the first maximum: the highest threshold
     threshold = no_alarm if best == 0 else float(thresholds[best - 1])
-    if total_windows == 0:
-        raise ValueError("The corpus has no window, so NAB's normalised score is undefined.")
     return threshold, nab_normalised_score(raw[best], total_windows, profile)

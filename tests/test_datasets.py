@@ -254,7 +254,7 @@ def test_nab_probationary_length_is_nabs_rule():
     assert D.nab_probationary_length(22_695) == 750              # capped at 0.15 * 5000
     with pytest.raises(ValueError, match="n_rows must be a positive integer"):
         D.nab_probationary_length(0)
-    with pytest.raises(ValueError, match=r"percent must be a number in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"probationary_percent must be in \[0, 1\)"):
         D.nab_probationary_length(100, 1.5)
 
 

@@ -189,3 +189,43 @@ def test_points_per_day_must_be_positive(bad, error):
 def test_point_predictions_must_be_0_1():
     with pytest.raises(ValueError, match="point_pred must contain only 0"):
         m.event_recall(EVENTS, np.full(N, 0.5))
+
+
+# --- detection delay ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("alarms, expected", [
+    ((), [np.nan, np.nan]),
+    ((5,), [0, np.nan]),             # on the first step: no delay
+    ((7, 14), [2, 2]),               # on the last step of each event
+    ((4, 8), [np.nan, np.nan]),      # just before and at stop: not inside, so missed
+    ((3, 4, 5, 6), [0, np.nan]),     # an alarm run reaching in: delay counts from the start
+    ((6, 5, 13), [0, 1]),            # the first flag inside counts, later ones do not
+])
+def test_detection_delay_by_hand(alarms, expected):
+    np.testing.assert_array_equal(m.detection_delay(EVENTS, flags(*alarms)), expected)
+
+
+def test_detection_delay_agrees_with_detected_events(rng):
+    for _ in range(50):
+        labels = (rng.random(N) < 0.3).astype(int)
+        pred = (rng.random(N) < 0.2).astype(int)
+        delay = m.detection_delay(labels, pred)
+        assert delay.dtype == np.float64 and delay.shape == (len(m.events_from_labels(labels)),)
+        np.testing.assert_array_equal(~np.isnan(delay), m.detected_events(labels, pred))
+        for (a, b), d in zip(m.events_from_labels(labels), delay, strict=True):
+            if not np.isnan(d):
+                assert pred[a + int(d)] == 1 and not pred[a:a + int(d)].any() and a + d < b
+
+
+def test_detection_delay_edge_cases_and_bad_input():
+    assert m.detection_delay([], flags(1)).shape == (0,)
+    assert m.detection_delay(np.zeros(N), flags(1)).shape == (0,)
+    labels = flags(5, 6, 7, 12, 13, 14)
+    np.testing.assert_array_equal(m.detection_delay(labels, flags(6, 14)), [1, 2])
+    pred = flags(6)
+    m.detection_delay(EVENTS, pred)
+    np.testing.assert_array_equal(pred, flags(6))           # input unchanged
+    with pytest.raises(ValueError, match="start < stop"):
+        m.detection_delay([(8, 5)], flags(1))
+    with pytest.raises(ValueError, match="point_pred must contain only 0"):
+        m.detection_delay(EVENTS, np.full(N, 0.5))

@@ -1,19 +1,25 @@
-"""Acceptance for the machine sensors (issue "Deep detectors", notebook 09), mean over 5 seeds.
+"""Machine sensors (synthetic, notebook 09's labelled experiment), causal alarms, 5 seeds.
 
-A 1-D convolutional autoencoder on 1-hour windows of the standardised sensors (plus the time
-of day) reaches **event-level recall >= 0.8 at <= 1 false alarm per simulated day** on the
-test days, with the threshold, the window-to-point mapping and the window length chosen on the
-validation days only. The recipe is ``benchmarks/time_series_acceptance.py`` (``run_seed``),
-the same as notebook 09's, which shows one seed.
+The issue "Deep detectors" set the target **event-level recall >= 0.8 at <= 1 false alarm per
+simulated day** for a 1-D convolutional autoencoder. It was met only with look-ahead (window
+scores spread over the points of windows that end later). With causal alarms
+(``windows_to_points(..., how="end")``: the score at t uses readings up to t) it is **not** met:
+measured on the course machine, mean over seeds 0-4 on the test days,
 
-The threshold rule also caps the share of normal time in alarm (``MAX_ALARM_TIME``): without
-it, a low threshold merges the alarms into a few long episodes that overlap true events, and
-"false alarms per day" looks perfect while the machine is in alarm half the day
-(``test_alarm_time_budget_prevents_the_endless_alarm`` shows it on a toy series).
+=========  ============  ====================  =========================
+detector   event recall  false alarms per day  median delay (5-min steps)
+=========  ============  ====================  =========================
+conv1d AE  0.57 ± 0.29   0.40                  4
+kNN        0.66 ± 0.30   0.67                  3
+PCA        0.49 ± 0.13   1.07                  5
+IForest    0.03 ± 0.06   1.40                  7
+z-score    0.37 ± 0.08   1.20                  0
+=========  ============  ====================  =========================
 
-Measured on the course machine (2 CPU cores, shared): about 35-45 s for the five seeds, of
-which about 5 s CPU per autoencoder fit. Run with ``pytest tests/test_time_series_acceptance.py
--s`` to see the means and the detection rate per event type.
+These tests pin what the notebook and README say: the causal autoencoder stays below the old
+target, kNN on the same windows is at least as good, and the rolling z-score (no clock) misses
+the slow and contextual faults. The recipe is ``benchmarks/time_series_acceptance.py``
+(``run_seed``); about 45 s for the five seeds on 2 cores. ``pytest -s`` prints the numbers.
 """
 
 from __future__ import annotations
@@ -47,36 +53,43 @@ RECIPE = _recipe()
 @pytest.fixture(scope="module")
 def summary():
     results = [RECIPE.run_seed(seed) for seed in SEEDS]
-    out = {name: RECIPE.summarize(results, name) for name in ("ae", "zscore")}
+    out = {name: RECIPE.summarize(results, name) for name in RECIPE.DETECTORS}
     for name, s in out.items():
         print(f"\n{name}: test event recall {s['recall']:.3f} ± {s['recall_sd']:.3f}, false alarms "
               f"per day {s['false_alarms_per_day']:.3f}, normal time in alarm "
-              f"{s['alarm_time']:.3f} over seeds {SEEDS}; mappings "
-              f"{[r[name]['how'] for r in results]}")
+              f"{s['alarm_time']:.3f}, median delay {s['median_delay_steps']:.0f} steps")
         print("  detected per type: " + ", ".join(f"{k} {v:.1f}" for k, v in s["per_type"].items()))
     return out
 
 
 @pytest.mark.slow
-def test_conv1d_autoencoder_meets_the_event_recall_target(summary):
+def test_causal_autoencoder_misses_the_old_target_within_the_alarm_budget(summary):
     ae = summary["ae"]
-    assert ae["recall"] >= 0.8, f"mean test event recall {ae['recall']:.3f} < 0.8"
+    assert 0.4 <= ae["recall"] < 0.8, f"mean test event recall {ae['recall']:.3f}"
     assert ae["false_alarms_per_day"] <= 1.0, \
         f"mean false alarms per day {ae['false_alarms_per_day']:.3f} > 1"
     # not bought with an endless alarm: the validation budget carries over to the test days
     assert ae["alarm_time"] <= 0.2, f"normal time in alarm {ae['alarm_time']:.3f} > 0.2"
+    assert 0 <= ae["median_delay_steps"] <= 12      # caught within the hour, never before
+
+
+@pytest.mark.slow
+def test_classical_detectors_on_the_same_windows_are_no_strawman(summary):
+    """kNN on the autoencoder's windows (clock included) does at least as well."""
+    assert summary["knn"]["recall"] >= summary["ae"]["recall"] - 0.05
+    assert summary["knn"]["false_alarms_per_day"] <= 1.0
+    assert summary["iforest"]["recall"] < 0.2     # the isolation forest is lost on 72-D windows
 
 
 @pytest.mark.slow
 def test_which_faults_are_found(summary):
-    """Notebook 09's per-type claims: the missing peak is the hardest; the z-score misses the slow ones."""
+    """The missing peak (contextual) is the hardest for the autoencoder; the z-score, blind to the
+    clock and to slow change, misses drifts, stuck sensors and missing peaks."""
     ae, z = summary["ae"]["per_type"], summary["zscore"]["per_type"]
     assert min(ae, key=ae.get) == "missing_peak" and ae["missing_peak"] <= 0.4
-    for kind in ("spike", "level_shift", "drift", "correlation_break"):
-        assert ae[kind] >= 0.8, f"the autoencoder caught {kind} in {ae[kind]:.0%} of the seeds"
     for kind in ("drift", "stuck_sensor", "missing_peak"):
         assert z[kind] == 0.0, f"the rolling z-score caught {kind} in {z[kind]:.0%} of the seeds"
-    assert summary["zscore"]["recall"] <= summary["ae"]["recall"] - 0.3
+    assert summary["zscore"]["recall"] < summary["ae"]["recall"]
 
 
 def test_alarm_time_budget_prevents_the_endless_alarm():

@@ -8,35 +8,22 @@ from __future__ import annotations
 
 import gzip
 import json
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
 from .. import _data
+from ..metrics import nab_probationary_length
 from ._base import Event
 
 __all__ = ["NABSeries", "nab_names", "nab_series", "nab_probationary_length",
            "NAB_PROBATIONARY_PERCENT"]
 
 NAB_PROBATIONARY_PERCENT = 0.15   # NAB's default: the first 15 % of a file (at most 750 rows)
+# nab_probationary_length lives with NAB's scorer in course_utils.metrics; re-exported here
 _WINDOWS_FILE = "nab/labels/combined_windows.json"
 _LABELS_FILE = "nab/labels/combined_labels.json"
-
-
-def nab_probationary_length(n_rows: int, percent: float = NAB_PROBATIONARY_PERCENT) -> int:
-    """Rows at the start of a NAB file where a detector learns and nothing is scored.
-
-    NAB's rule: ``min(floor(percent * n_rows), percent * 5000)``, i.e. 15 % of the file but
-    never more than 750 rows.
-    """
-    if isinstance(n_rows, bool) or not isinstance(n_rows, (int, np.integer)) or n_rows < 1:
-        raise ValueError(f"n_rows must be a positive integer, got {n_rows!r}.")
-    if isinstance(percent, bool) or not isinstance(percent, (int, float)) \
-            or not 0.0 <= percent < 1.0:
-        raise ValueError(f"percent must be a number in [0, 1), got {percent!r}.")
-    return int(min(math.floor(percent * n_rows), percent * 5000))
 
 
 @dataclass(frozen=True, repr=False, eq=False)
