@@ -70,15 +70,6 @@ def flat_windows(series, window=WINDOW, step=STEP):
     return windows.reshape(len(windows), -1)
 
 
-def rolling_zscore(series, window=Z_WINDOW, min_std=Z_MIN_STD):
-    """|z| of each point against the previous ``window`` points, per column; 0 for the first ones."""
-    from course_utils import datasets
-
-    history = datasets.make_windows(series, window)[:-1]   # history k = points k … k + window - 1
-    z = (series[window:] - history.mean(axis=1)) / np.maximum(history.std(axis=1), min_std)
-    return np.r_[np.zeros((window, series.shape[1])), np.abs(z)]
-
-
 def alarm_report(point_scores, y, threshold, points_per_day):
     """Event recall, false alarms per day, the share of normal time in alarm, delays (steps)."""
     from course_utils import metrics
@@ -133,7 +124,7 @@ DETECTORS = ("ae", "pca", "knn", "iforest", "zscore")
 
 def run_seed(seed, window=WINDOW, architecture="conv1d", epochs=None, train_step=1):
     """One seed of the protocol: every detector, causal point scores, validation threshold."""
-    from course_utils import datasets
+    from course_utils import datasets, timeseries
     from course_utils.detectors import IsolationForestDetector, KNNDetector, PCADetector
 
     ds = datasets.load("machine_sensors", random_state=seed)
@@ -155,7 +146,7 @@ def run_seed(seed, window=WINDOW, architecture="conv1d", epochs=None, train_step
         result[name] = validate_and_test(points, ds, per_day)
     result["epochs"] = detectors["ae"].n_epochs_
     mean, std = ds.X_train.mean(axis=0), ds.X_train.std(axis=0)
-    z = rolling_zscore((ds.series - mean) / std).max(axis=1)   # past only: safe over the splits
+    z = timeseries.rolling_zscore((ds.series - mean) / std, Z_WINDOW, Z_MIN_STD).max(axis=1)
     result["zscore"] = validate_and_test(z, ds, per_day)
     return result
 

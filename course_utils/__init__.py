@@ -17,6 +17,8 @@ metrics         evaluation reports for detectors
 widgets         thin ipywidgets front ends over pure functions
 models          Keras model builders (the only module that imports Keras)
 autoencoder     the autoencoder detector (Keras at fit time only)
+forecast        the forecasting detector (Keras at fit time only)
+timeseries      causal building blocks for streams (z-scores, likelihood)
 practice        saving, int8 compression, pseudonymisation, drift monitoring
 benchmark       the detection benchmark behind notebook 10
 ============== ==============================================================
@@ -38,6 +40,7 @@ _SUBMODULES = {
     "datasets",
     "detectors",
     "doctor",
+    "forecast",
     "metrics",
     "models",
     "nn_numpy",
@@ -45,6 +48,7 @@ _SUBMODULES = {
     "practice",
     "reproducibility",
     "thresholds",
+    "timeseries",
     "widgets",
 }
 

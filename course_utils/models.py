@@ -24,6 +24,7 @@ builder                          input of one sample              output
 ``build_conv_autoencoder``       ``image_shape`` ``(H, W, C)``    ``(H, W, C)``
 ``build_conv1d_autoencoder``     ``(window, n_channels)``         ``(window, n_channels)``
 ``build_recurrent_autoencoder``  ``(window, n_channels)``         ``(window, n_channels)``
+``build_forecaster``             ``(window, n_channels)``         ``(n_channels,)``: the next step
 ================================ ================================ ==================================
 
 The defaults are small on purpose: each model trains in seconds on two CPU cores.
@@ -35,6 +36,7 @@ import sys
 import warnings
 from numbers import Integral
 
+from ._validate import check_choice, check_positive_int
 from .reproducibility import setup_tensorflow
 
 if "keras" not in sys.modules:  # first Keras import of the process: quiet and deterministic
@@ -43,7 +45,7 @@ if "keras" not in sys.modules:  # first Keras import of the process: quiet and d
 import keras  # noqa: E402 - after the quiet TensorFlow setup above
 
 __all__ = ["build_mlp_classifier", "build_dense_autoencoder", "build_conv_autoencoder",
-           "build_conv1d_autoencoder", "build_recurrent_autoencoder"]
+           "build_conv1d_autoencoder", "build_recurrent_autoencoder", "build_forecaster"]
 
 CELLS = {"gru": keras.layers.GRU, "lstm": keras.layers.LSTM}
 
@@ -293,3 +295,50 @@ def build_recurrent_autoencoder(window, n_channels, units=(32,), cell="gru",
              name="reconstruction")],
         name="decoder")
     return _join(encoder, decoder, (window, n_channels), name)
+
+
+def build_forecaster(window, n_channels, hidden=(32,), architecture="dense", *,
+                     kernel_size=3, activation="relu", residual=True, name="forecaster"):
+    """A small network that predicts the next step of a series from the ``window`` before it.
+
+    ``architecture="dense"``: ``Flatten`` → one ``Dense(units, activation)`` per entry of
+    ``hidden`` → ``Dense(n_channels)``. ``"conv1d"``: one ``Conv1D(filters, kernel_size,
+    padding="causal", activation)`` per entry of ``hidden`` → ``Flatten`` →
+    ``Dense(n_channels)``. The output is linear. ``residual=True`` adds the last observed step
+    to the output, so the network learns the *change* from it (a persistence forecast plus a
+    correction): it trains in a few epochs, and a flat or slowly drifting series costs it
+    nothing.
+
+    Input shape ``(batch, window, n_channels)``, output ``(batch, n_channels)``. Untrained,
+    uncompiled. Used by :class:`course_utils.forecast.ForecastDetector` (notebook 09).
+    """
+    window = check_positive_int(window, "window")
+    n_channels = check_positive_int(n_channels, "n_channels")
+    hidden = (hidden,) if isinstance(hidden, Integral) else tuple(hidden)
+    hidden = tuple(check_positive_int(h, "each entry of hidden") for h in hidden)
+    architecture = check_choice(architecture, "architecture", ("dense", "conv1d"))
+    kernel_size = check_positive_int(kernel_size, "kernel_size")
+    if not isinstance(residual, bool):
+        raise TypeError(f"residual must be True or False, got {residual!r}.")
+    try:
+        keras.activations.get(activation)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"Unknown activation {activation!r}: {err}") from None
+
+    inputs = keras.Input(shape=(window, n_channels), name="input")
+    h = inputs
+    if architecture == "conv1d":
+        for i, filters in enumerate(hidden):
+            h = keras.layers.Conv1D(filters, kernel_size, padding="causal",
+                                    activation=activation, name=f"conv_{i + 1}")(h)
+        h = keras.layers.Flatten()(h)
+    else:
+        h = keras.layers.Flatten()(h)
+        for i, units in enumerate(hidden):
+            h = keras.layers.Dense(units, activation=activation, name=f"hidden_{i + 1}")(h)
+    outputs = keras.layers.Dense(n_channels, name="forecast")(h)
+    if residual:
+        last = keras.layers.Reshape((n_channels,))(
+            keras.layers.Cropping1D((window - 1, 0), name="last_step")(inputs))
+        outputs = keras.layers.Add(name="next_step")([last, outputs])
+    return keras.Model(inputs, outputs, name=name)
