@@ -159,3 +159,20 @@ def test_quick_names_are_nab_files_with_windows(nab):
     names = datasets.nab_names()
     assert set(nab.QUICK_NAMES) <= set(names)
     assert sum(len(datasets.nab_series(n).windows) for n in nab.QUICK_NAMES) > 0
+
+
+def test_readme_quotes_the_stored_nab_results():
+    """The README's NAB paragraph is a claim about results: it must match the stored JSON."""
+    stored = json.loads((STORED / "nab.json").read_text(encoding="utf-8"))
+    mean = {row["detector"]: row["standard"] for row in stored["summary"]}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    expected = [f"**{mean['Fusion: kNN + seasonal z']['mean']:.1f}**",
+                f"seasonal z-score {mean['Seasonal z-score']['mean']:.1f}",
+                f"kNN {mean['kNN']['mean']:.1f}",
+                f"autoencoder {mean['AE (dense)']['mean']:.1f} ± {mean['AE (dense)']['sd']:.1f}",
+                f"forecasting network {mean['Forecast (dense)']['mean']:.1f} ± "
+                f"{mean['Forecast (dense)']['sd']:.1f}",
+                f"range-breach rule alone {mean['Range breach only']['mean']:.1f}"]
+    flat = " ".join(readme.split())
+    missing = [e for e in expected if e not in flat]
+    assert missing == [], f"README's NAB paragraph disagrees with nab.json: {missing}"

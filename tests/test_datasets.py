@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -607,3 +610,22 @@ def test_round_trip_windows_of_a_dataset():
     points = D.windows_to_points(score, len(ds.X_test), 24, 6)
     assert points.shape == ds.y_test.shape
     assert np.isnan(points[:23]).all() and np.isfinite(points[23:]).all()
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None or not hasattr(os, "geteuid")
+                    or os.geteuid() != 0, reason="needs root and util-linux's unshare")
+def test_real_data_loaders_work_in_a_network_namespace_without_network():
+    """Stronger than the socket patch above: a new network namespace has no route anywhere."""
+    code = ("import socket\n"
+            "try:\n    socket.create_connection(('pypi.org', 443), timeout=2)\n"
+            "    raise SystemExit('the namespace has network')\nexcept OSError:\n    pass\n"
+            "from course_utils import datasets\n"
+            "assert datasets.load('ecg5000').X_test.shape == (1625, 140)\n"
+            "assert datasets.load('shuttle').X_train.shape[1] == 9\n"
+            "assert sum(len(datasets.nab_series(n).windows) for n in datasets.nab_names()) == 116\n"
+            "print('offline ok')")
+    proc = subprocess.run(["unshare", "-n", sys.executable, "-c", code], capture_output=True,
+                          text=True, check=False)
+    if "Operation not permitted" in proc.stderr:
+        pytest.skip("unshare is not permitted in this container")
+    assert proc.returncode == 0 and "offline ok" in proc.stdout, proc.stdout + proc.stderr
