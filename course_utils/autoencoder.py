@@ -18,6 +18,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from . import _keras_fit
 from ._validate import as_float_array, check_choice, check_positive_int
 from .detectors import BaseDetector
 
@@ -30,8 +31,6 @@ ARCHITECTURES = {
     "conv1d": {"hidden": (16, 32), "bottleneck": 16},
     "recurrent": {"hidden": (32,), "bottleneck": None},
 }
-_PREDICT_BATCH = 1024
-_STEPS_PER_EXECUTION = 32
 
 
 class AutoencoderDetector(BaseDetector):
@@ -173,49 +172,19 @@ class AutoencoderDetector(BaseDetector):
         self.mean_, self.scale_ = self._fit_scaling(X)
         Z = (X - self.mean_) / self.scale_
 
-        rng = np.random.default_rng(seed)
-        n_val = (min(n - 1, max(1, round(self.validation_fraction * n)))
-                 if self.validation_fraction > 0 else 0)
-        order = rng.permutation(n)
-        val_rows, train_rows = order[:n_val], order[n_val:]
+        val_rows, train_rows = _keras_fit.validation_split(n, self.validation_fraction, seed)
 
         from .reproducibility import setup_tensorflow  # noqa: PLC0415 - TF only when fitting
 
-        tf = setup_tensorflow(seed)
-        import keras  # noqa: PLC0415 - already imported by setup_tensorflow
-
+        setup_tensorflow(seed)
         from . import models  # noqa: PLC0415
 
         self.model_ = self._build(models, **config)
-        # steps_per_execution: several batches per call into TensorFlow, so the Python
-        # overhead per step vanishes; the updates (and results) are exactly the same
-        self.model_.compile(optimizer=keras.optimizers.Adam(learning_rate=self.learning_rate),
-                            loss="mse", steps_per_execution=_STEPS_PER_EXECUTION)
         shaped = self._shaped(Z)
-        monitor = "val_loss" if n_val else "loss"
-        callbacks = [keras.callbacks.TerminateOnNaN()]
-        if n_val:
-            callbacks.insert(0, _validation_loss(keras, shaped[val_rows]))
-        if self.patience is not None:
-            callbacks.append(keras.callbacks.EarlyStopping(
-                monitor=monitor, patience=self.patience, restore_best_weights=True))
-        # a tf.data pipeline, reshuffled every epoch with the seed: for small data it costs
-        # a fifth of what fit(X, X, shuffle=True) spends per epoch on slicing NumPy arrays
-        x_train = shaped[train_rows]
-        batches = (tf.data.Dataset.from_tensor_slices((x_train, x_train))
-                   .shuffle(len(x_train), seed=seed, reshuffle_each_iteration=True)
-                   .batch(self.batch_size_))
-        history = self.model_.fit(batches, epochs=self.epochs, callbacks=callbacks,
-                                  verbose=self.verbose)
-        self.history_ = {k: [float(v) for v in values] for k, values in history.history.items()}
-        self.n_epochs_ = len(self.history_["loss"])
-        watched = np.asarray(self.history_[monitor])
-        if not np.isfinite(watched).all():
-            raise ValueError(
-                f"Training diverged: the loss became NaN or infinite in epoch {self.n_epochs_}. "
-                f"Lower learning_rate (now {self.learning_rate:g}) or keep scale=True.")
-        self.best_epoch_ = (int(np.argmin(watched)) + 1 if self.patience is not None
-                            else self.n_epochs_)
+        self.history_, self.n_epochs_, self.best_epoch_ = _keras_fit.train(
+            self.model_, shaped, shaped, val_rows=val_rows, train_rows=train_rows, seed=seed,
+            learning_rate=self.learning_rate, epochs=self.epochs, batch_size=self.batch_size_,
+            patience=self.patience, verbose=self.verbose)
         scores = self._score(X)
         if np.isfinite(scores).all() and np.ptp(scores) <= 1e-12 * max(1.0, abs(scores.max())):
             warnings.warn(
@@ -333,40 +302,13 @@ class AutoencoderDetector(BaseDetector):
         return Z.reshape((Z.shape[0], *self.sample_shape_)).astype(np.float32)
 
     def _decode(self, Z):
-        return _predict(self.model_, self._shaped(Z)).reshape(Z.shape[0], -1)
+        return _keras_fit.predict(self.model_, self._shaped(Z)).reshape(Z.shape[0], -1)
 
     def _squared_errors(self, Z):
         return (Z - self._decode(Z)) ** 2
 
 
 # --- module helpers --------------------------------------------------------------------------
-
-def _predict(model, x):
-    """``model``'s output for ``x`` as float64, in chunks of ``_PREDICT_BATCH`` rows.
-
-    ``predict_on_batch`` reuses one compiled function and skips ``predict``'s data
-    pipeline: a few milliseconds per call for these small models.
-    """
-    chunks = [model.predict_on_batch(x[start:start + _PREDICT_BATCH])
-              for start in range(0, len(x), _PREDICT_BATCH)]
-    return np.concatenate(chunks).astype(np.float64)
-
-
-def _validation_loss(keras, x_val):
-    """A callback that adds ``val_loss`` (the MSE on ``x_val``) to the logs of each epoch.
-
-    The same number as ``fit(validation_data=(x_val, x_val))`` gives, from
-    ``predict_on_batch``, which costs a few milliseconds instead of Keras's evaluation loop
-    (for these small models that loop took as long as the training epoch itself).
-    """
-
-    class ValidationLoss(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            if logs is not None:
-                logs["val_loss"] = float(np.mean((_predict(self.model, x_val) - x_val) ** 2))
-
-    return ValidationLoss()
-
 
 def _hint_flatten(X, architecture):
     """A clearer error than "X must be 2-D" for images and windows that are not flattened."""

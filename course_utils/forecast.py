@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _keras_fit
 from ._validate import as_float_array, check_choice, check_positive_int
-from .autoencoder import _batch_size, _check_number, _check_seed, _predict, _shape_tuple
+from .autoencoder import _batch_size, _check_number, _check_seed, _shape_tuple
 from .detectors import BaseDetector
 
 __all__ = ["ForecastDetector"]
 
-_STEPS_PER_EXECUTION = 32
 
 
 class ForecastDetector(BaseDetector):
@@ -118,7 +118,7 @@ class ForecastDetector(BaseDetector):
             raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} was "
                              f"fitted with {self.n_features_in_}. Use the same columns as in fit.")
         past, _ = self._split(self._standardise(X))
-        return _predict(self.model_, past) * self.scale_ + self.mean_
+        return _keras_fit.predict(self.model_, past) * self.scale_ + self.mean_
 
     # --- the two hooks of BaseDetector ----------------------------------------------------
     def _fit_scores(self, X):
@@ -127,51 +127,26 @@ class ForecastDetector(BaseDetector):
         self.mean_, self.scale_ = self._fit_scaling(X)
         past, target = self._split(self._standardise(X))
 
-        rng = np.random.default_rng(seed)
-        n_val = (min(n - 1, max(1, round(self.validation_fraction * n)))
-                 if self.validation_fraction > 0 else 0)
-        order = rng.permutation(n)
-        val_rows, train_rows = order[:n_val], order[n_val:]
+        val_rows, train_rows = _keras_fit.validation_split(n, self.validation_fraction, seed)
 
         from .reproducibility import setup_tensorflow  # noqa: PLC0415 - TF only when fitting
 
-        tf = setup_tensorflow(seed)
-        import keras  # noqa: PLC0415 - already imported by setup_tensorflow
-
-        window, n_channels = self.sample_shape_[0] - 1, self.sample_shape_[1]
+        setup_tensorflow(seed)
         from .models import build_forecaster  # noqa: PLC0415 - Keras only when fitting
 
+        window, n_channels = self.sample_shape_[0] - 1, self.sample_shape_[1]
         self.model_ = build_forecaster(window, n_channels, self.hidden, self.architecture,
                                        kernel_size=self.kernel_size, activation=self.activation,
                                        residual=self.residual)
-        self.model_.compile(optimizer=keras.optimizers.Adam(learning_rate=self.learning_rate),
-                            loss="mse", steps_per_execution=_STEPS_PER_EXECUTION)
-        monitor = "val_loss" if n_val else "loss"
-        callbacks = [keras.callbacks.TerminateOnNaN()]
-        if n_val:
-            callbacks.insert(0, _validation_loss(keras, past[val_rows], target[val_rows]))
-        if self.patience is not None:
-            callbacks.append(keras.callbacks.EarlyStopping(
-                monitor=monitor, patience=self.patience, restore_best_weights=True))
-        batches = (tf.data.Dataset.from_tensor_slices((past[train_rows], target[train_rows]))
-                   .shuffle(len(train_rows), seed=seed, reshuffle_each_iteration=True)
-                   .batch(self.batch_size_))
-        history = self.model_.fit(batches, epochs=self.epochs, callbacks=callbacks,
-                                  verbose=self.verbose)
-        self.history_ = {k: [float(v) for v in values] for k, values in history.history.items()}
-        self.n_epochs_ = len(self.history_["loss"])
-        watched = np.asarray(self.history_[monitor])
-        if not np.isfinite(watched).all():
-            raise ValueError(
-                f"Training diverged: the loss became NaN or infinite in epoch {self.n_epochs_}. "
-                f"Lower learning_rate (now {self.learning_rate:g}) or keep scale=True.")
-        self.best_epoch_ = (int(np.argmin(watched)) + 1 if self.patience is not None
-                            else self.n_epochs_)
+        self.history_, self.n_epochs_, self.best_epoch_ = _keras_fit.train(
+            self.model_, past, target, val_rows=val_rows, train_rows=train_rows, seed=seed,
+            learning_rate=self.learning_rate, epochs=self.epochs, batch_size=self.batch_size_,
+            patience=self.patience, verbose=self.verbose)
         return self._score(X)
 
     def _score(self, X):
         past, target = self._split(self._standardise(X))
-        return ((_predict(self.model_, past) - target) ** 2).mean(axis=1)
+        return ((_keras_fit.predict(self.model_, past) - target) ** 2).mean(axis=1)
 
     # --- helpers ----------------------------------------------------------------------------
     def _check_params(self, X) -> int:
@@ -224,17 +199,6 @@ class ForecastDetector(BaseDetector):
     def _split(Z):
         """(n, window + 1, c) → the past (n, window, c) as float32 and the target (n, c)."""
         return Z[:, :-1, :].astype(np.float32), Z[:, -1, :]
-
-
-def _validation_loss(keras, past, target):
-    """A callback adding ``val_loss`` (the MSE of the forecasts of ``past``) to each epoch."""
-
-    class ValidationLoss(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            if logs is not None:
-                logs["val_loss"] = float(np.mean((_predict(self.model, past) - target) ** 2))
-
-    return ValidationLoss()
 
 
 def _hint_flatten(X):
