@@ -28,3 +28,12 @@ def run_fresh_python(code: str) -> subprocess.CompletedProcess:
            if k not in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS")}
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=env, check=False)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Executing a notebook (nbval) trains models and takes seconds: it belongs to the slow lane,
+    so `pytest -m "not slow"` is the fast lane of unit tests (CONTRIBUTING.md)."""
+    slow = pytest.mark.slow
+    for item in items:
+        if str(item.fspath).endswith(".ipynb"):
+            item.add_marker(slow)
