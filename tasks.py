@@ -6,13 +6,16 @@
     python3 tasks.py test notebooks/01_perceptron_from_scratch.ipynb   check one notebook
     python3 tasks.py regen NOTEBOOK...   re-execute notebooks and store their outputs
     python3 tasks.py doctor              check the environment and print fixes
+    python3 tasks.py setup [lab|test]    only set up: runtime + JupyterLab (default), or all
 
 `test` also needs Chromium for the browser tests: it installs Debian's package when it
 is missing and it can (Debian/Ubuntu as root), or says how to (or `-m "not browser"`).
 
 Setup creates a virtual environment in .venv/, installs the pinned requirements and the
-course package (editable), and skips all of that next time unless requirements.txt or
-pyproject.toml changed.
+course package (editable), and skips all of that next time unless a requirements*.txt file
+or pyproject.toml changed. `lab`, `regen` and `doctor` install the runtime packages
+(requirements.txt) and JupyterLab (requirements-lab.txt); `test` adds the test tools
+(requirements-test.txt).
 """
 
 from __future__ import annotations
@@ -29,7 +32,11 @@ VENV = ROOT / ".venv"
 STAMP = VENV / ".course-installed"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
-SETUP_FILES = ("requirements.txt", "pyproject.toml")
+# What each command installs: runtime + lab for learners, + test tools for the test suite.
+REQUIREMENTS = {
+    "lab": ("requirements.txt", "requirements-lab.txt"),
+    "test": ("requirements.txt", "requirements-lab.txt", "requirements-test.txt"),
+}
 BROWSER_TESTS = ROOT / "tests" / "test_browser.py"
 
 
@@ -41,29 +48,48 @@ def _run(cmd: list[str | Path], **kwargs) -> None:
         sys.exit(result.returncode)
 
 
+def _setup_files() -> list[Path]:
+    """Every file an install depends on: a change to any of them means installing again."""
+    return [ROOT / "pyproject.toml", *sorted(ROOT.glob("requirements*.txt"))]
+
+
 def _setup_fingerprint() -> str:
     h = hashlib.sha256(sys.version.encode())
-    for name in SETUP_FILES:
-        h.update((ROOT / name).read_bytes())
+    for path in _setup_files():
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
 
 
-def setup() -> None:
-    """Create .venv and install the course into it, unless it is already up to date."""
+def _installed_sets() -> set[str]:
+    """The requirement sets (REQUIREMENTS' keys) installed with the current setup files."""
+    try:
+        fingerprint, *sets = STAMP.read_text().split()
+    except (OSError, ValueError):
+        return set()
+    return set(sets) if fingerprint == _setup_fingerprint() else set()
+
+
+def setup(which: str = "lab") -> None:
+    """Create .venv and install the course into it, unless it is already up to date.
+
+    which: "lab" (runtime + JupyterLab) or "test" (everything).
+    """
+    if which not in REQUIREMENTS:
+        sys.exit(f"usage: python3 tasks.py setup [{'|'.join(REQUIREMENTS)}]")
     if sys.version_info < (3, 10):  # noqa: UP036 - tasks.py must explain, not crash, on old Pythons
         sys.exit(f"The course needs Python 3.10-3.13; this is {sys.version.split()[0]}.")
     if not PYTHON.exists():
         print("Creating the virtual environment .venv/ ...", flush=True)
         _run([sys.executable, "-m", "venv", VENV])
-    fingerprint = _setup_fingerprint()
-    if STAMP.exists() and STAMP.read_text() == fingerprint:
+    installed = _installed_sets()
+    if which in installed or (which == "lab" and "test" in installed):
         return
     print("Installing the course's pinned packages (first time: a few minutes) ...", flush=True)
-    _run([PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q",
-          "-r", "requirements.txt"])
+    files = [arg for name in REQUIREMENTS[which] for arg in ("-r", name)]
+    _run([PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q", *files])
     _run([PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-deps",
           "-e", "."])
-    STAMP.write_text(fingerprint)
+    STAMP.write_text(" ".join([_setup_fingerprint(), *sorted(installed | {which})]) + "\n")
 
 
 def lab(args: list[str]) -> None:
@@ -111,7 +137,7 @@ def ensure_chromium(args: list[str]) -> None:
 
 
 def test(args: list[str]) -> None:
-    setup()
+    setup("test")
     ensure_chromium(args)
     # Options (strict nbval, sanitize file, parallel workers) live in pyproject.toml, so a
     # plain `pytest` inside the venv behaves exactly like this command.
@@ -133,7 +159,7 @@ def doctor() -> None:
 
 def main(argv: list[str]) -> None:
     commands = {"lab": lab, "test": test, "regen": regen, "doctor": lambda _: doctor(),
-                "setup": lambda _: setup()}
+                "setup": lambda args: setup(*args[:1])}
     if not argv or argv[0] not in commands:
         print(__doc__)
         sys.exit(2)

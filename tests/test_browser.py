@@ -54,7 +54,7 @@ INSTALL_HINT = (
     "The browser tests need Debian's chromium and the Python package playwright "
     "(no browser is downloaded). Fix: `python3 tasks.py test` installs chromium on "
     "Debian/Ubuntu when run as root; otherwise `sudo apt-get install chromium`, or point "
-    "COURSE_CHROMIUM at a Chromium/Chrome binary, and `pip install -r requirements.txt` for "
+    "COURSE_CHROMIUM at a Chromium/Chrome binary, and `pip install -r requirements-test.txt` for "
     "playwright. To run everything else: python3 tasks.py test -m \"not browser\"")
 
 
@@ -323,7 +323,7 @@ def test_widget_renders_and_reacts_to_the_slider(browser, lab, explorer):
                 f"CSS class '{explorer.slider}' and '{explorer.readout}' in "
                 f"{explorer.notebook} after Run All. If the outputs below show the "
                 "widget's text form (e.g. 'VBox(...)', 'Loading widget...'), ipywidgets' "
-                "JupyterLab extension is missing: pip install -r requirements.txt. "
+                "JupyterLab extension is missing: pip install -r requirements-test.txt. "
                 f"Screenshot: {shot}\nOutputs:\n{_outputs_text(page)}", pytrace=False)
         slider.scroll_into_view_if_needed()
         _screenshot(page, f"{stem}-{explorer.name}-rendered")

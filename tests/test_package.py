@@ -126,17 +126,33 @@ def test_doctor_report_lists_problems_and_fixes(capsys):
 
 
 def test_course_pins_are_installed_here():
-    """The environment running the tests is the pinned one (what nbval outputs assume)."""
+    """The environment running the tests is the pinned one (what nbval outputs assume),
+    test tools included: no problem and no optional note."""
     report = doctor.doctor(check_tensorflow=False, min_memory_gib=0, verbose=False)
     assert report.ok, str(report)
+    assert report.notes == [], str(report)
+    assert {c.name for c in report.checks} >= {"numpy", "keras", "jupyterlab", "pytest"}
 
 
-def test_every_requirement_is_pinned_exactly():
-    lines = [ln.strip() for ln in open(_data.data_dir().parent / "requirements.txt")
+@pytest.mark.parametrize("path", ["requirements.txt", "requirements-lab.txt",
+                                  "requirements-test.txt", "binder/requirements.txt"])
+def test_every_requirement_is_pinned_exactly(path):
+    lines = [ln.strip() for ln in open(_data.data_dir().parent / path)
              if ln.strip() and not ln.startswith("#")]
+    assert lines
     for line in lines:
         req = Requirement(line)
         assert [s.operator for s in req.specifier] == ["=="], f"not pinned: {line}"
+
+
+def test_doctor_reports_extras_as_optional():
+    tool = doctor.check_requirement('pytest==9.2.0; extra == "test"',
+                                   get_version=_fake_versions({}))
+    assert tool.optional and not tool.ok and "optional, for tests" in tool.detail
+    runtime = doctor.check_requirement("pytest==9.2.0", get_version=_fake_versions({}))
+    assert not runtime.optional and not runtime.ok
+    report = doctor.DoctorReport([tool])
+    assert report.ok and report.problems == [] and report.notes == [tool]
 
 
 # --- data files --------------------------------------------------------------------------

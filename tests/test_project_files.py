@@ -1,12 +1,25 @@
-"""Project files agree with each other: one set of pins for pip, conda and Binder; lint clean."""
+"""Project files agree with each other: one set of pins for pip, conda and Binder; lint clean.
+
+The pins live in the requirement files: requirements.txt (runtime, the package's
+dependencies), requirements-lab.txt (JupyterLab, extra "lab") and requirements-test.txt (test
+tools, extra "test"). Everything else (package metadata, conda, Binder, tasks.py) follows them.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
 import sys
+from importlib import metadata
 
+import pytest
 from conftest import ROOT
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+RUNTIME, LAB, TEST = "requirements.txt", "requirements-lab.txt", "requirements-test.txt"
+TOOLS = {"jupyterlab", "ipykernel", "pytest", "nbval", "pytest-xdist", "ruff", "playwright"}
 
 
 def _lines(path):
@@ -14,20 +27,109 @@ def _lines(path):
             if ln.strip() and not ln.strip().startswith("#")]
 
 
-def test_conda_environment_uses_the_pinned_requirements():
+def _names(filename):
+    return {canonicalize_name(Requirement(line).name) for line in _lines(ROOT / filename)}
+
+
+def _load_tasks():
+    spec = importlib.util.spec_from_file_location("course_tasks", ROOT / "tasks.py")
+    tasks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tasks)
+    return tasks
+
+
+def test_requirement_groups_are_disjoint_and_runtime_holds_no_tool():
+    runtime, lab, test = _names(RUNTIME), _names(LAB), _names(TEST)
+    assert not runtime & lab and not runtime & test and not lab & test
+    assert not runtime & TOOLS, "JupyterLab and the test tools are not runtime dependencies"
+    assert {"jupyterlab", "ipykernel"} <= lab
+    assert {"pytest", "nbval", "pytest-xdist", "ruff", "playwright"} <= test
+    assert {"numpy", "keras", "tensorflow-cpu", "tensorflow", "scikit-learn", "ipywidgets",
+            "matplotlib", "psutil", "packaging"} <= runtime
+
+
+def test_requirement_files_have_no_pip_options():
+    # pyproject.toml reads them as the package's (optional) dependencies: no -r, -e, --index
+    for filename in (RUNTIME, LAB, TEST):
+        for line in _lines(ROOT / filename):
+            assert not line.startswith("-"), f"{filename}: {line}"
+
+
+def test_package_metadata_comes_from_the_requirement_files():
+    """pyproject.toml turns the files into dependencies and extras (if this fails right after
+    editing them, the installed metadata is stale: `python3 tasks.py setup test`)."""
+    def with_extra(line, extra):
+        req = Requirement(line)
+        marker = f"({req.marker}) and " if req.marker else ""
+        return f'{req.name}{req.specifier}; {marker}extra == "{extra}"'
+
+    expected = (_lines(ROOT / RUNTIME) + [with_extra(ln, "lab") for ln in _lines(ROOT / LAB)]
+                + [with_extra(ln, "test") for ln in _lines(ROOT / LAB) + _lines(ROOT / TEST)])
+    installed = metadata.requires("dl-anomaly-course")
+    assert sorted(str(Requirement(r)) for r in installed) == \
+        sorted(str(Requirement(r)) for r in expected)
+
+
+def test_conda_environment_installs_runtime_and_lab_pins():
     text = (ROOT / "environment.yml").read_text()
     assert "- -r requirements.txt" in text
+    assert "- -r requirements-lab.txt" in text
+    assert "- -r requirements-test.txt" not in text
     assert "- -e ." in text
     assert "python=3.1" in text
 
 
-def test_binder_uses_python_311_and_the_same_pins():
+def test_binder_uses_python_311_and_the_runtime_and_lab_pins():
     binder = ROOT / "binder"
     assert _lines(binder / "runtime.txt") == ["python-3.11"]
-    assert _lines(binder / "requirements.txt") == ["-r ../requirements.txt"]
+    # A copy, not `-r ../requirements.txt`: repo2docker caches the package layer only when
+    # binder/requirements.txt names no other file. Same pins, same order; no test tools.
+    expected = _lines(ROOT / RUNTIME) + _lines(ROOT / LAB)
+    assert _lines(binder / "requirements.txt") == expected, (
+        "binder/requirements.txt must list the pins of requirements.txt, then of "
+        "requirements-lab.txt:\n" + "\n".join(expected))
     # binder/ replaces the root configuration: an environment.yml there would win over pip
     assert not (binder / "environment.yml").exists()
     assert "pip install --no-deps -e ." in (binder / "postBuild").read_text()
+
+
+def test_setup_fingerprint_covers_every_requirement_file(tmp_path, monkeypatch):
+    tasks = _load_tasks()
+    for name in ("pyproject.toml", RUNTIME, LAB, TEST):
+        (tmp_path / name).write_text((ROOT / name).read_text())
+    monkeypatch.setattr(tasks, "ROOT", tmp_path)
+    before = tasks._setup_fingerprint()
+    for name in ("pyproject.toml", RUNTIME, LAB, TEST):
+        path = tmp_path / name
+        original = path.read_text()
+        path.write_text(original + "\n# changed\n")
+        assert tasks._setup_fingerprint() != before, f"a change to {name} must reinstall"
+        path.write_text(original)
+    assert tasks._setup_fingerprint() == before
+
+
+@pytest.mark.parametrize("commands, installs", [
+    (["lab"], [[RUNTIME, LAB]]),
+    (["test"], [[RUNTIME, LAB, TEST]]),
+    (["lab", "lab"], [[RUNTIME, LAB]]),                 # the stamp: installed once
+    (["lab", "test", "lab"], [[RUNTIME, LAB], [RUNTIME, LAB, TEST]]),
+    (["test", "lab"], [[RUNTIME, LAB, TEST]]),           # test installs a superset of lab
+])
+def test_setup_installs_runtime_and_lab_for_lab_and_everything_for_test(
+        tmp_path, monkeypatch, commands, installs):
+    tasks = _load_tasks()
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").touch()
+    monkeypatch.setattr(tasks, "PYTHON", venv / "bin" / "python")
+    monkeypatch.setattr(tasks, "STAMP", venv / ".course-installed")
+    calls = []
+    monkeypatch.setattr(tasks, "_run", lambda cmd, **kwargs: calls.append([str(c) for c in cmd]))
+    for command in commands:
+        tasks.setup(command)
+    files = [[c[i + 1] for i, arg in enumerate(c) if arg == "-r"] for c in calls if "-r" in c]
+    assert files == installs
+    assert sum("-e" in c and "--no-deps" in c for c in calls) == len(installs)
 
 
 def test_tensorflow_variant_chosen_by_platform_marker():
