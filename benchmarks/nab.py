@@ -162,14 +162,14 @@ def _windowed(make: Callable[[int], object], extra_step: int = 0):
 
 
 def _autoencoder(seed):
-    from course_utils.autoencoder import AutoencoderDetector  # noqa: PLC0415 - Keras at fit
+    from course_utils.autoencoder import AutoencoderDetector  # Keras at fit
 
     return AutoencoderDetector("dense", hidden=(16,), bottleneck=3, epochs=EPOCHS, patience=5,
                                random_state=seed)
 
 
 def _forecaster(seed):
-    from course_utils.forecast import ForecastDetector  # noqa: PLC0415 - Keras at fit
+    from course_utils.forecast import ForecastDetector  # Keras at fit
 
     return ForecastDetector("dense", window_shape=(WINDOW + 1, 1), hidden=(16,), epochs=EPOCHS,
                             patience=5, random_state=seed)
@@ -340,9 +340,9 @@ def scoreboard() -> list[dict]:
 
 
 def _environment() -> dict:
-    import os  # noqa: PLC0415
+    import os
 
-    import sklearn  # noqa: PLC0415
+    import sklearn
 
     env = {"python": platform.python_version(), "numpy": np.__version__,
            "scikit-learn": sklearn.__version__, "platform": sys.platform,

@@ -10,8 +10,32 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validate import check_bool, check_choice, check_number, check_positive_int
+
 PREDICT_BATCH = 1024
 STEPS_PER_EXECUTION = 32
+
+
+def check_training_params(detector) -> None:
+    """Check the training parameters the Keras detectors share, before anything is trained."""
+    check_positive_int(detector.epochs, "epochs")
+    if detector.patience is not None:
+        check_positive_int(detector.patience, "patience")
+    check_number(detector.learning_rate, "learning_rate", low=0.0, high=1.0,
+                 high_inclusive=True)
+    check_number(detector.validation_fraction, "validation_fraction", low=0.0, high=0.5,
+                 low_inclusive=True)
+    check_bool(detector.scale, "scale")
+    check_choice(check_positive_int(detector.verbose, "verbose", minimum=0), "verbose", (0, 1, 2))
+
+
+def batch_size(value, n_rows: int) -> int:
+    """``value`` checked, or for ``"auto"``: 1 % of ``n_rows``, at least 32 and at most 512."""
+    if isinstance(value, str):
+        if value != "auto":
+            raise ValueError(f"batch_size must be a positive integer or 'auto', got {value!r}.")
+        return min(512, max(32, n_rows // 100))
+    return check_positive_int(value, "batch_size")
 
 
 def predict(model, x):
@@ -57,8 +81,8 @@ def train(model, inputs, targets, *, val_rows, train_rows, seed: int, learning_r
     (``patience``, restoring the best weights) watches the validation loss when there are
     validation rows, else the training loss. Raises ``ValueError`` if the loss diverges.
     """
-    import keras  # noqa: PLC0415 - imported already by setup_tensorflow
-    import tensorflow as tf  # noqa: PLC0415
+    import keras  # imported already by setup_tensorflow
+    import tensorflow as tf
 
     # steps_per_execution: several batches per call into TensorFlow, so the Python
     # overhead per step vanishes; the updates (and results) are exactly the same

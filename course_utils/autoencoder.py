@@ -7,19 +7,20 @@ over the features (higher = more anomalous), and :meth:`AutoencoderDetector.expl
 the squared error of every feature, pixel or time step — *where* a row is abnormal.
 
 Importing this module does not import TensorFlow: ``fit`` does, through
-``setup_tensorflow(random_state)``.
+``reproducibility.tensorflow_seeded(random_state)``, which seeds for the training and puts
+the global random states back afterwards.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 
 from . import _keras_fit
-from ._validate import as_float_array, check_choice, check_positive_int
+from ._validate import as_float_array, check_choice, check_seed, check_shape
 from .detectors import BaseDetector
 
 __all__ = ["AutoencoderDetector", "ARCHITECTURES"]
@@ -88,9 +89,12 @@ class AutoencoderDetector(BaseDetector):
         keeps the shape of an image or a window. ``False`` uses the data as given. Scores
         and ``explain`` are measured in the scaled units, so no feature wins by its unit.
     random_state : int seed of the weights, the validation rows and the shuffling.
-        ``fit`` calls ``setup_tensorflow(random_state)``, which turns on TensorFlow's op
-        determinism and **seeds Python's, NumPy's global and Keras's random state**: the
-        same seed gives the same scores on the same machine. ``None``: a fresh seed.
+        ``fit`` trains inside ``reproducibility.tensorflow_seeded(random_state)``: op
+        determinism on, Python's, NumPy's global and Keras's random state seeded for the
+        training and **put back afterwards** — ``fit`` leaves Python's and NumPy's random
+        state as it found them (TensorFlow's too, if it had a global seed: see
+        ``tensorflow_seeded``). The same seed gives the same scores on the same machine.
+        ``None``: a fresh seed (from the operating system, not from a global state).
     verbose : Keras's training output: 0 (silent, default), 1 or 2.
     threshold, contamination : the threshold strategy, as for every detector
         (``"quantile"`` flags the top ``contamination`` share of training scores).
@@ -174,17 +178,18 @@ class AutoencoderDetector(BaseDetector):
 
         val_rows, train_rows = _keras_fit.validation_split(n, self.validation_fraction, seed)
 
-        from .reproducibility import setup_tensorflow  # noqa: PLC0415 - TF only when fitting
+        # TF only when fitting; seeded for the training, the global random states restored
+        from .reproducibility import tensorflow_seeded
 
-        setup_tensorflow(seed)
-        from . import models  # noqa: PLC0415
+        with tensorflow_seeded(seed):
+            from . import models
 
-        self.model_ = self._build(models, **config)
-        shaped = self._shaped(Z)
-        self.history_, self.n_epochs_, self.best_epoch_ = _keras_fit.train(
-            self.model_, shaped, shaped, val_rows=val_rows, train_rows=train_rows, seed=seed,
-            learning_rate=self.learning_rate, epochs=self.epochs, batch_size=self.batch_size_,
-            patience=self.patience, verbose=self.verbose)
+            self.model_ = self._build(models, **config)
+            shaped = self._shaped(Z)
+            self.history_, self.n_epochs_, self.best_epoch_ = _keras_fit.train(
+                self.model_, shaped, shaped, val_rows=val_rows, train_rows=train_rows,
+                seed=seed, learning_rate=self.learning_rate, epochs=self.epochs,
+                batch_size=self.batch_size_, patience=self.patience, verbose=self.verbose)
         scores = self._score(X)
         if np.isfinite(scores).all() and np.ptp(scores) <= 1e-12 * max(1.0, abs(scores.max())):
             warnings.warn(
@@ -200,25 +205,15 @@ class AutoencoderDetector(BaseDetector):
     def _check_params(self, X) -> dict:
         """Check every parameter before training; return what the builder needs."""
         arch = check_choice(self.architecture, "architecture", tuple(ARCHITECTURES))
-        check_positive_int(self.epochs, "epochs")
-        if self.patience is not None:
-            check_positive_int(self.patience, "patience")
-        _check_number(self.learning_rate, "learning_rate", low=0.0, high=1.0)
-        if not (isinstance(self.validation_fraction, Real)
-                and not isinstance(self.validation_fraction, bool)
-                and 0.0 <= self.validation_fraction < 0.5):
-            raise ValueError("validation_fraction must be a number in [0, 0.5), got "
-                             f"{self.validation_fraction!r}.")
-        if not isinstance(self.scale, (bool, np.bool_)):
-            raise TypeError(f"scale must be True or False, got {self.scale!r}.")
-        check_choice(self.verbose, "verbose", (0, 1, 2))
+        _keras_fit.check_training_params(self)
         if X.shape[0] < 2:
-            raise ValueError(f"An autoencoder needs at least 2 training rows, got {X.shape[0]}.")
+            raise ValueError(f"An autoencoder needs at least 2 training rows, got {X.shape[0]} "
+                             "sample(s).")
         defaults = ARCHITECTURES[arch]
         hidden = defaults["hidden"] if self.hidden is None else self.hidden
         bottleneck = defaults["bottleneck"] if self.bottleneck is None else self.bottleneck
-        config = {"seed": _check_seed(self.random_state),
-                  "batch_size": _batch_size(self.batch_size, X.shape[0]),
+        config = {"seed": check_seed(self.random_state, "random_state", allow_none=True),
+                  "batch_size": _keras_fit.batch_size(self.batch_size, X.shape[0]),
                   "sample_shape": self._sample_shape(arch, X.shape[1])}
         if arch == "recurrent":
             units = (hidden,) if isinstance(hidden, Integral) else tuple(hidden)
@@ -245,12 +240,12 @@ class AutoencoderDetector(BaseDetector):
                         f"X has {n_features} columns, which is not a square image; pass "
                         "image_shape=(height, width) or (height, width, channels).")
                 return (side, side, 1)
-            shape = _shape_tuple(self.image_shape, "image_shape", (2, 3))
+            shape = check_shape(self.image_shape, "image_shape", (2, 3))
             shape = shape if len(shape) == 3 else (*shape, 1)
         else:
             if self.window_shape is None:
                 return (n_features, 1)
-            shape = _shape_tuple(self.window_shape, "window_shape", (2,))
+            shape = check_shape(self.window_shape, "window_shape", (2,))
         if math.prod(shape) != n_features:
             name = "image_shape" if arch == "conv2d" else "window_shape"
             raise ValueError(f"{name}={tuple(shape)} holds {math.prod(shape)} values per "
@@ -320,37 +315,3 @@ def _hint_flatten(X, architecture):
             f"X must be 2-D (n_samples, n_features), got shape {shape}. Flatten each sample "
             f"with X.reshape(len(X), -1) and pass {param}={tuple(shape[1:])} (the shape of "
             f"one sample) with architecture='conv2d', 'conv1d' or 'recurrent'.")
-
-
-def _shape_tuple(value, name, lengths) -> tuple[int, ...]:
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") \
-            or len(value) not in lengths:
-        sizes = " or ".join(str(n) for n in lengths)
-        raise ValueError(f"{name} must be a tuple of {sizes} positive integers, got {value!r}.")
-    return tuple(check_positive_int(v, f"each entry of {name}") for v in value)
-
-
-def _batch_size(value, n_rows: int) -> int:
-    if isinstance(value, str) and value == "auto":
-        return min(512, max(32, n_rows // 100))
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"batch_size must be a positive integer or 'auto', got {value!r}.")
-    return check_positive_int(value, "batch_size")
-
-
-def _check_number(value, name, *, low, high):
-    if isinstance(value, bool) or not isinstance(value, Real) or not np.isfinite(value):
-        raise TypeError(f"{name} must be a finite number, got {value!r}.")
-    if not low < value <= high:
-        raise ValueError(f"{name} must be in ({low:g}, {high:g}], got {value:g}.")
-    return float(value)
-
-
-def _check_seed(random_state) -> int:
-    if random_state is None:
-        return int(np.random.SeedSequence().entropy % 2**32)
-    if isinstance(random_state, bool) or not isinstance(random_state, Integral) \
-            or not 0 <= random_state < 2**32:
-        raise TypeError("random_state must be an int seed in [0, 2**32 - 1] or None, got "
-                        f"{random_state!r}. (A numpy Generator cannot seed TensorFlow.)")
-    return int(random_state)

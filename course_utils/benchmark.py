@@ -82,7 +82,7 @@ def make_detector(name: str, seed: int, *, ae_epochs: int = 100):
     if name in CLASSICAL:
         return CLASSICAL[name](seed)
     if name == "AE":
-        from .autoencoder import AutoencoderDetector  # noqa: PLC0415 - Keras only when needed
+        from .autoencoder import AutoencoderDetector  # Keras only when needed
 
         return AutoencoderDetector("dense", epochs=ae_epochs, random_state=seed)
     raise ValueError(f"Unknown base detector {name!r}; expected one of "
@@ -206,9 +206,9 @@ def run_benchmark(dataset_names: Sequence[str] = DATASETS, detector_names: Seque
 
 
 def _environment() -> dict:
-    import os  # noqa: PLC0415
+    import os
 
-    import sklearn  # noqa: PLC0415
+    import sklearn
 
     return {"python": platform.python_version(), "numpy": np.__version__,
             "scikit-learn": sklearn.__version__, "platform": sys.platform,

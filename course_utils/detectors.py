@@ -8,9 +8,24 @@ Every detector
   data only, or contaminated data: say which — and returns ``self``;
 * ``decision_function(X)`` returns one score per row, shape ``(n_samples,)``,
   **higher = more anomalous**;
-* ``predict(X)`` returns 0 (normal) / 1 (anomaly): 1 where ``score >= threshold_``;
-* after ``fit``: ``decision_scores_`` (the training rows' scores), ``threshold_`` and
-  ``n_features_in_``.
+* ``predict(X)`` returns 0 (normal) / 1 (anomaly): 1 where ``score >= threshold_`` — PyOD's
+  convention, **not** scikit-learn's +1 (inlier) / -1 (outlier);
+* after ``fit``: ``decision_scores_`` (the training rows' scores), ``threshold_``,
+  ``labels_`` (the training rows' 0 / 1 labels at ``threshold_``, as in PyOD) and
+  ``n_features_in_``;
+* ``fit`` is atomic: if it raises, the detector keeps the fitted state it had before the
+  call (or stays unfitted).
+
+To scikit-learn every detector is an outlier detector (``OutlierMixin``: the estimator
+type ``"outlier_detector"``), so scorers call ``decision_function`` and
+``GridSearchCV(make_pipeline(StandardScaler(), KNNDetector()), ..., scoring="roc_auc")``
+scores with labelled ``y`` (1 = anomaly). ``tests/test_sklearn_contract.py`` runs
+scikit-learn's estimator checks and lists where the course deviates on purpose.
+
+``fit`` never seeds anything and leaves Python's and NumPy's global random state alone,
+with one convention kept from scikit-learn: ``random_state=None`` means "draw from NumPy's
+global ``RandomState``" (so ``np.random.seed`` makes it repeatable); pass an int to keep
+the global state out of it.
 
 The threshold is an explicit, named choice (:mod:`course_utils.thresholds`):
 ``threshold="quantile"`` flags the top ``contamination`` share of the training scores,
@@ -27,7 +42,7 @@ stores it unchanged, ``_fit_scores(X)`` fits and returns the training scores, an
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator, OutlierMixin, clone
 from sklearn.cluster import KMeans
 from sklearn.covariance import EmpiricalCovariance, LedoitWolf, MinCovDet
 from sklearn.decomposition import PCA
@@ -44,7 +59,7 @@ __all__ = ["BaseDetector", "SklearnAdapter", "GaussianDetector", "KNNDetector", 
            "FusionDetector"]
 
 
-class BaseDetector(BaseEstimator):
+class BaseDetector(OutlierMixin, BaseEstimator):
     """Base class: validation, the threshold and the fitted state; subclasses only score."""
 
     def __init__(self, *, threshold="quantile", contamination=0.05):
@@ -62,7 +77,27 @@ class BaseDetector(BaseEstimator):
 
     # --- the public API -------------------------------------------------------------------
     def fit(self, X, y=None):
-        """Fit on training data ``X`` (n_samples, n_features); ``y`` is ignored. Returns self."""
+        """Fit on training data ``X`` (n_samples, n_features); ``y`` is ignored. Returns self.
+
+        Atomic: if fitting raises (bad input, a NaN threshold, diverging training, Ctrl-C),
+        the detector is left exactly as it was before the call.
+        """
+        # Atomicity by snapshot: copy the instance's __dict__ and put it back if anything
+        # raises. Chosen over "fit a clone, copy its attributes over on success" because it
+        # keeps what a clone would lose (attributes set outside __init__, subclasses that
+        # override fit and call this one) and needs no list of fitted attributes. A shallow
+        # copy is enough: fitting only *rebinds* attributes to new objects (a new scikit-learn
+        # estimator, a new Keras model, new arrays) and never mutates the previous ones.
+        saved = self.__dict__.copy()
+        try:
+            self._fit(X)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+        return self
+
+    def _fit(self, X):
         X = as_float_array(X, "X")
         contamination = check_fraction(self.contamination, "contamination")
         if isinstance(self.threshold, str):           # fail before a long training run
@@ -72,20 +107,33 @@ class BaseDetector(BaseEstimator):
         self.decision_scores_ = scores
         params = {"contamination": contamination} if _is_name(self.threshold, "quantile") else {}
         self.threshold_ = compute_threshold(self.threshold, scores, **params)
-        return self
 
     def decision_function(self, X) -> np.ndarray:
         """Anomaly scores of ``X`` (n_samples, n_features): shape ``(n_samples,)``, higher = more anomalous."""
         self._check_fitted()
         X = as_float_array(X, "X")
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} was fitted "
-                             f"with {self.n_features_in_}. Use the same columns as in fit.")
+        self._check_n_features(X)
         return self._checked_scores(self._score(X), X.shape[0])
 
     def predict(self, X) -> np.ndarray:
         """0 (normal) / 1 (anomaly) for each row of ``X``: 1 where ``score >= threshold_``."""
         return flag(self.decision_function(X), self.threshold_)
+
+    def fit_predict(self, X, y=None) -> np.ndarray:
+        """Fit on ``X`` and return its rows' 0 (normal) / 1 (anomaly) labels: ``labels_``.
+
+        As in PyOD, these are the labels of the training scores ``decision_scores_`` (for
+        kNN and LOF each training row is left out of its own neighbours, so they can differ
+        from ``fit(X).predict(X)``). ``y`` is ignored.
+        """
+        return self.fit(X, y).labels_
+
+    @property
+    def labels_(self) -> np.ndarray:
+        """0 (normal) / 1 (anomaly) labels of the training rows at ``threshold_`` (PyOD's
+        ``labels_``): 1 where ``decision_scores_ >= threshold_``. Follows ``fit_threshold``."""
+        self._check_fitted()
+        return flag(self.decision_scores_, self.threshold_)
 
     def fit_threshold(self, X_val, y_val=None, *, strategy="best_f1", **params):
         """Refit ``threshold_`` on held-out **validation** data (never test data); returns self.
@@ -93,9 +141,14 @@ class BaseDetector(BaseEstimator):
         strategy: a name from ``thresholds.STRATEGIES`` ("best_f1" and "cost" need ``y_val``;
         "quantile" and "mean_std" take normal validation data without labels), a number or
         a function. ``params`` go to the strategy, e.g. ``cost_fp=1, cost_fn=10``.
+        With ``strategy="quantile"`` and no ``contamination=`` in ``params``, the detector's
+        own ``contamination`` is used, as in ``fit``. Atomic: if it raises, ``threshold_`` is
+        unchanged.
         """
         scores = self.decision_function(X_val)
         y = None if y_val is None else as_labels(y_val, "y_val", n_samples=scores.shape[0])
+        if _is_name(strategy, "quantile") and "contamination" not in params:
+            params["contamination"] = check_fraction(self.contamination, "contamination")
         self.threshold_ = compute_threshold(strategy, scores, y, **params)
         return self
 
@@ -104,6 +157,13 @@ class BaseDetector(BaseEstimator):
         if not hasattr(self, "threshold_"):
             raise NotFittedError(f"This {type(self).__name__} is not fitted yet: call "
                                  "fit(X_train) first.")
+
+    def _check_n_features(self, X: np.ndarray):
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is "
+                             f"expecting {self.n_features_in_} features as input: it was "
+                             f"fitted with {self.n_features_in_}. Use the same columns as in "
+                             "fit.")
 
     def _checked_scores(self, scores, n: int) -> np.ndarray:
         scores = np.asarray(scores, dtype=np.float64)
@@ -204,7 +264,7 @@ class KNNDetector(BaseDetector):
         check_choice(self.method, "method", ("largest", "mean"))
         if k >= X.shape[0]:
             raise ValueError(f"n_neighbors={k} needs more than {k} training samples, "
-                             f"got {X.shape[0]}.")
+                             f"got {X.shape[0]} sample(s).")
         self.neighbors_ = NearestNeighbors(n_neighbors=k).fit(X)
         distances, _ = self.neighbors_.kneighbors()     # no X: leave each training row out
         return self._reduce(distances)
@@ -254,8 +314,8 @@ class PCADetector(BaseDetector):
         self.pca_ = PCA(n_components=self.n_components, svd_solver="full").fit(X)
         if self.pca_.n_components_ >= X.shape[1]:
             raise ValueError(f"n_components={self.n_components!r} keeps all {X.shape[1]} "
-                             "components, so the reconstruction error is zero everywhere. "
-                             "Keep fewer components.")
+                             f"components of X's {X.shape[1]} feature(s), so the "
+                             "reconstruction error is zero everywhere. Keep fewer components.")
         return self._score(X)
 
     def _score(self, X):
@@ -313,6 +373,16 @@ class OneClassSVMDetector(SklearnAdapter):
 
     def _make_estimator(self):
         return OneClassSVM(nu=self.nu, kernel=self.kernel, gamma=self.gamma)
+
+    def _fit_scores(self, X):
+        # scikit-learn's libsvm wrapper draws a seed from NumPy's global RandomState on
+        # every fit (OneClassSVM has no random_state), which one-class training never uses:
+        # put the global state back, so fit has no side effect on it
+        state = np.random.get_state()  # noqa: NPY002 - libsvm draws a seed from the global state
+        try:
+            return super()._fit_scores(X)
+        finally:
+            np.random.set_state(state)  # noqa: NPY002 - leave the global state as it was
 
 
 class FusionDetector(BaseDetector):
@@ -377,12 +447,3 @@ class FusionDetector(BaseDetector):
         stacked = np.column_stack(self._normalise(member_scores))
         return stacked.mean(axis=1) if self.combine == "mean" else stacked.max(axis=1)
 
-
-def __getattr__(name: str):
-    """``AutoencoderDetector`` lives in :mod:`course_utils.autoencoder` (it needs Keras at fit
-    time); it is re-exported here so every detector comes from one place."""
-    if name == "AutoencoderDetector":
-        from .autoencoder import AutoencoderDetector  # noqa: PLC0415 - avoids a circular import
-
-        return AutoencoderDetector
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -304,7 +304,7 @@ def _tensorflow_check(timeout: float = 120.0, *, on_colab: bool = False) -> Chec
 
 def _memory_check(min_gib: float) -> Check:
     try:
-        import psutil  # noqa: PLC0415 - optional at import time
+        import psutil  # optional at import time
 
         available = psutil.virtual_memory().available / 2**30
     except ImportError:

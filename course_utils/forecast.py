@@ -8,7 +8,8 @@ mean over the channels (higher = more anomalous). Only the past of the last step
 predict it, so the score is causal: it is known the moment the step arrives.
 
 Importing this module does not import TensorFlow: ``fit`` does, through
-``setup_tensorflow(random_state)``. The network comes from :func:`course_utils.models.build_forecaster` (here,
+``reproducibility.tensorflow_seeded(random_state)`` (seeded for the training, the global
+random states put back afterwards). The network comes from :func:`course_utils.models.build_forecaster` (here,
 not in :mod:`course_utils.models`, for now; it imports Keras only when called).
 """
 
@@ -17,12 +18,18 @@ from __future__ import annotations
 import numpy as np
 
 from . import _keras_fit
-from ._validate import as_float_array, check_choice, check_positive_int
-from .autoencoder import _batch_size, _check_number, _check_seed, _shape_tuple
+from ._validate import (
+    as_float_array,
+    check_bool,
+    check_choice,
+    check_positive_int,
+    check_seed,
+    check_shape,
+    check_sizes,
+)
 from .detectors import BaseDetector
 
 __all__ = ["ForecastDetector"]
-
 
 
 class ForecastDetector(BaseDetector):
@@ -54,8 +61,9 @@ class ForecastDetector(BaseDetector):
     scale : standardise each channel with the mean and std of the training rows (over all
         their time steps); ``False`` uses the data as given.
     random_state : int seed of the weights, the validation rows and the shuffling; ``fit``
-        calls ``setup_tensorflow(random_state)`` (op determinism, seeds everything): the
-        same seed gives the same scores on the same machine. ``None``: a fresh seed.
+        trains inside ``reproducibility.tensorflow_seeded(random_state)`` (op determinism,
+        everything seeded for the training and the global random states put back after
+        it): the same seed gives the same scores on the same machine. ``None``: a fresh seed.
     verbose : Keras's training output, 0 (silent), 1 or 2.
     threshold, contamination : as for every detector.
 
@@ -129,19 +137,20 @@ class ForecastDetector(BaseDetector):
 
         val_rows, train_rows = _keras_fit.validation_split(n, self.validation_fraction, seed)
 
-        from .reproducibility import setup_tensorflow  # noqa: PLC0415 - TF only when fitting
+        # TF only when fitting; seeded for the training, the global random states restored
+        from .reproducibility import tensorflow_seeded
 
-        setup_tensorflow(seed)
-        from .models import build_forecaster  # noqa: PLC0415 - Keras only when fitting
+        with tensorflow_seeded(seed):
+            from .models import build_forecaster
 
-        window, n_channels = self.sample_shape_[0] - 1, self.sample_shape_[1]
-        self.model_ = build_forecaster(window, n_channels, self.hidden, self.architecture,
-                                       kernel_size=self.kernel_size, activation=self.activation,
-                                       residual=self.residual)
-        self.history_, self.n_epochs_, self.best_epoch_ = _keras_fit.train(
-            self.model_, past, target, val_rows=val_rows, train_rows=train_rows, seed=seed,
-            learning_rate=self.learning_rate, epochs=self.epochs, batch_size=self.batch_size_,
-            patience=self.patience, verbose=self.verbose)
+            window, n_channels = self.sample_shape_[0] - 1, self.sample_shape_[1]
+            self.model_ = build_forecaster(window, n_channels, self.hidden, self.architecture,
+                                           kernel_size=self.kernel_size,
+                                           activation=self.activation, residual=self.residual)
+            self.history_, self.n_epochs_, self.best_epoch_ = _keras_fit.train(
+                self.model_, past, target, val_rows=val_rows, train_rows=train_rows,
+                seed=seed, learning_rate=self.learning_rate, epochs=self.epochs,
+                batch_size=self.batch_size_, patience=self.patience, verbose=self.verbose)
         return self._score(X)
 
     def _score(self, X):
@@ -151,35 +160,28 @@ class ForecastDetector(BaseDetector):
     # --- helpers ----------------------------------------------------------------------------
     def _check_params(self, X) -> int:
         check_choice(self.architecture, "architecture", ("dense", "conv1d"))
-        check_positive_int(self.epochs, "epochs")
+        _keras_fit.check_training_params(self)
         check_positive_int(self.kernel_size, "kernel_size")
-        if self.patience is not None:
-            check_positive_int(self.patience, "patience")
-        _check_number(self.learning_rate, "learning_rate", low=0.0, high=1.0)
-        fraction = self.validation_fraction
-        if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) \
-                or not 0.0 <= fraction < 0.5:
-            raise ValueError("validation_fraction must be a number in [0, 0.5), got "
-                             f"{fraction!r}.")
-        if not isinstance(self.scale, (bool, np.bool_)):
-            raise TypeError(f"scale must be True or False, got {self.scale!r}.")
-        check_choice(self.verbose, "verbose", (0, 1, 2))
+        check_sizes(self.hidden, "hidden")
+        check_bool(self.residual, "residual")
         if X.shape[0] < 2:
-            raise ValueError(f"A forecaster needs at least 2 training rows, got {X.shape[0]}.")
+            raise ValueError(f"A forecaster needs at least 2 training rows, got {X.shape[0]} "
+                             "sample(s).")
         self.sample_shape_ = self._sample_shape(X.shape[1])
-        self.batch_size_ = _batch_size(self.batch_size, X.shape[0])
-        return _check_seed(self.random_state)
+        self.batch_size_ = _keras_fit.batch_size(self.batch_size, X.shape[0])
+        return check_seed(self.random_state, "random_state", allow_none=True)
 
     def _sample_shape(self, n_features: int) -> tuple[int, int]:
         shape = (n_features, 1) if self.window_shape is None else \
-            _shape_tuple(self.window_shape, "window_shape", (2,))
+            check_shape(self.window_shape, "window_shape", (2,))
         if shape[0] * shape[1] != n_features:
             raise ValueError(f"window_shape={shape} holds {shape[0] * shape[1]} values per row, "
                              f"but X has {n_features} columns. Flatten each window with "
                              "X.reshape(len(X), -1) and pass (window + 1, n_channels).")
         if shape[0] < 2:
-            raise ValueError(f"window_shape={shape} has {shape[0]} time step(s); a forecaster "
-                             "needs at least 2: the past and the step to predict.")
+            raise ValueError(f"window_shape={shape} has {shape[0]} time step(s) (X has "
+                             f"{n_features} feature(s)); a forecaster needs at least 2: the "
+                             "past and the step to predict.")
         return shape
 
     def _fit_scaling(self, X):

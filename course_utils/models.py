@@ -2,9 +2,10 @@
 
 This is the only module of ``course_utils`` that imports Keras (and with it TensorFlow,
 about 4 s and 0.6 GiB), so ``import course_utils`` stays instant. If TensorFlow is not
-imported yet, importing this module does it the course's way, through
-``setup_tensorflow(seed=0)`` (quiet, op determinism on, everything seeded with 0). Call
-``setup_tensorflow(seed)`` yourself first to choose the seed.
+imported yet, importing this module does it the course's quiet way
+(``reproducibility.import_tensorflow``: no notices, op determinism on) but **seeds
+nothing**: importing a module never touches a random state. Call
+``setup_tensorflow(seed)`` first (as the notebooks do) to seed Python, NumPy and Keras.
 
 Every builder returns a new, **untrained and uncompiled** ``keras.Model``: compiling (the
 optimiser, the loss) is a step the notebooks show, and ``AutoencoderDetector`` does it for
@@ -34,15 +35,14 @@ from __future__ import annotations
 
 import sys
 import warnings
-from numbers import Integral
 
-from ._validate import check_choice, check_positive_int
-from .reproducibility import setup_tensorflow
+from ._validate import check_bool, check_choice, check_positive_int, check_sizes
+from .reproducibility import import_tensorflow
 
-if "keras" not in sys.modules:  # first Keras import of the process: quiet and deterministic
-    setup_tensorflow(seed=0)
+if "keras" not in sys.modules:  # first Keras import of the process: quiet, deterministic,
+    import_tensorflow()         # and no seeding (that is setup_tensorflow's job)
 
-import keras  # noqa: E402 - after the quiet TensorFlow setup above
+import keras  # after the quiet TensorFlow setup above
 
 __all__ = ["build_mlp_classifier", "build_dense_autoencoder", "build_conv_autoencoder",
            "build_conv1d_autoencoder", "build_recurrent_autoencoder", "build_forecaster"]
@@ -52,28 +52,13 @@ CELLS = {"gru": keras.layers.GRU, "lstm": keras.layers.LSTM}
 
 # --- argument checks -------------------------------------------------------------------------
 
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be a positive integer, got {value!r} "
-                        f"({type(value).__name__}).")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value}.")
-    return int(value)
-
-
-def _sizes(value, name: str, *, allow_empty: bool = False) -> tuple[int, ...]:
-    """An int or a sequence of ints -> a tuple of positive ints (layer widths, filters)."""
-    if isinstance(value, Integral) and not isinstance(value, bool):
-        value = (value,)
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-        raise TypeError(f"{name} must be an integer or a tuple of integers, got {value!r}.")
-    sizes = tuple(_positive_int(v, f"each entry of {name}") for v in value)
-    if not sizes and not allow_empty:
-        raise ValueError(f"{name} must hold at least one layer size, got {value!r}.")
-    return sizes
-
+# The generic checks live in course_utils._validate; only the one that needs Keras is here.
 
 def _activation(value, name: str):
+    """A Keras activation: its name, a callable or ``None`` (linear); TypeError otherwise."""
+    if not (value is None or isinstance(value, str) or callable(value)):
+        raise TypeError(f"{name} must be the name of a Keras activation (e.g. 'relu', 'tanh', "
+                        f"'sigmoid', 'linear') or a function, got {value!r}.")
     try:
         keras.activations.get(value)
     except (ValueError, TypeError) as err:
@@ -83,7 +68,7 @@ def _activation(value, name: str):
 
 
 def _image_shape(value) -> tuple[int, int, int]:
-    shape = _sizes(value, "image_shape")
+    shape = check_sizes(value, "image_shape")
     if len(shape) == 2:
         shape = (*shape, 1)
     if len(shape) != 3:
@@ -128,8 +113,8 @@ def build_mlp_classifier(n_features, hidden=(16,), activation="relu",
 
     Input shape ``(batch, n_features)``, output ``(batch, 1)``. Untrained, uncompiled.
     """
-    n_features = _positive_int(n_features, "n_features")
-    hidden = _sizes(hidden, "hidden", allow_empty=True)
+    n_features = check_positive_int(n_features, "n_features")
+    hidden = check_sizes(hidden, "hidden", allow_empty=True)
     _activation(activation, "activation")
     _activation(output_activation, "output_activation")
     layers = [keras.Input(shape=(n_features,), name="input")]
@@ -152,9 +137,9 @@ def build_dense_autoencoder(n_features, hidden=(32, 16), bottleneck=4, activatio
     Input and output shape ``(batch, n_features)``. Untrained, uncompiled. Warns when
     ``bottleneck >= n_features`` (nothing forces the model to compress).
     """
-    n_features = _positive_int(n_features, "n_features")
-    hidden = _sizes(hidden, "hidden", allow_empty=True)
-    bottleneck = _positive_int(bottleneck, "bottleneck")
+    n_features = check_positive_int(n_features, "n_features")
+    hidden = check_sizes(hidden, "hidden", allow_empty=True)
+    bottleneck = check_positive_int(bottleneck, "bottleneck")
     _activation(activation, "activation")
     _activation(output_activation, "output_activation")
     _warn_no_compression(bottleneck, n_features)
@@ -187,8 +172,8 @@ def build_conv_autoencoder(image_shape=(8, 8, 1), filters=(16, 32), bottleneck=1
     ``2 ** len(filters)``. Input and output shape ``(batch, H, W, C)``. Untrained, uncompiled.
     """
     height, width, channels = _image_shape(image_shape)
-    filters = _sizes(filters, "filters")
-    kernel_size = _positive_int(kernel_size, "kernel_size")
+    filters = check_sizes(filters, "filters")
+    kernel_size = check_positive_int(kernel_size, "kernel_size")
     _activation(activation, "activation")
     _activation(output_activation, "output_activation")
     _check_divisible((height, width), len(filters), "image height and width", "filters")
@@ -201,7 +186,7 @@ def build_conv_autoencoder(image_shape=(8, 8, 1), filters=(16, 32), bottleneck=1
         code_shape = small
         _warn_no_compression(small[0] * small[1] * small[2], height * width * channels)
     else:
-        bottleneck = _positive_int(bottleneck, "bottleneck")
+        bottleneck = check_positive_int(bottleneck, "bottleneck")
         _warn_no_compression(bottleneck, height * width * channels)
         code_shape = (bottleneck,)
         encoder += [keras.layers.Flatten(), keras.layers.Dense(bottleneck, name="code")]
@@ -230,10 +215,10 @@ def build_conv1d_autoencoder(window, n_channels, filters=(16, 32), bottleneck=16
     shape ``(batch, window, n_channels)`` — the layout of ``datasets.make_windows``.
     Untrained, uncompiled.
     """
-    window = _positive_int(window, "window")
-    n_channels = _positive_int(n_channels, "n_channels")
-    filters = _sizes(filters, "filters")
-    kernel_size = _positive_int(kernel_size, "kernel_size")
+    window = check_positive_int(window, "window")
+    n_channels = check_positive_int(n_channels, "n_channels")
+    filters = check_sizes(filters, "filters")
+    kernel_size = check_positive_int(kernel_size, "kernel_size")
     _activation(activation, "activation")
     _activation(output_activation, "output_activation")
     _check_divisible((window,), len(filters), "window length", "filters")
@@ -246,7 +231,7 @@ def build_conv1d_autoencoder(window, n_channels, filters=(16, 32), bottleneck=16
         code_shape = small
         _warn_no_compression(small[0] * small[1], window * n_channels)
     else:
-        bottleneck = _positive_int(bottleneck, "bottleneck")
+        bottleneck = check_positive_int(bottleneck, "bottleneck")
         _warn_no_compression(bottleneck, window * n_channels)
         code_shape = (bottleneck,)
         encoder += [keras.layers.Flatten(), keras.layers.Dense(bottleneck, name="code")]
@@ -275,9 +260,9 @@ def build_recurrent_autoencoder(window, n_channels, units=(32,), cell="gru",
     layers are slower than convolutions on a CPU (one time step after the other): keep
     windows short.
     """
-    window = _positive_int(window, "window")
-    n_channels = _positive_int(n_channels, "n_channels")
-    units = _sizes(units, "units")
+    window = check_positive_int(window, "window")
+    n_channels = check_positive_int(n_channels, "n_channels")
+    units = check_sizes(units, "units")
     if cell not in CELLS:
         raise ValueError(f"Unknown cell {cell!r}; expected 'gru' or 'lstm'.")
     _activation(output_activation, "output_activation")
@@ -314,16 +299,11 @@ def build_forecaster(window, n_channels, hidden=(32,), architecture="dense", *,
     """
     window = check_positive_int(window, "window")
     n_channels = check_positive_int(n_channels, "n_channels")
-    hidden = (hidden,) if isinstance(hidden, Integral) else tuple(hidden)
-    hidden = tuple(check_positive_int(h, "each entry of hidden") for h in hidden)
+    hidden = check_sizes(hidden, "hidden")
     architecture = check_choice(architecture, "architecture", ("dense", "conv1d"))
     kernel_size = check_positive_int(kernel_size, "kernel_size")
-    if not isinstance(residual, bool):
-        raise TypeError(f"residual must be True or False, got {residual!r}.")
-    try:
-        keras.activations.get(activation)
-    except (ValueError, TypeError) as err:
-        raise ValueError(f"Unknown activation {activation!r}: {err}") from None
+    residual = check_bool(residual, "residual")
+    _activation(activation, "activation")
 
     inputs = keras.Input(shape=(window, n_channels), name="input")
     h = inputs

@@ -44,11 +44,10 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from numbers import Real
 
 import numpy as np
 
-from ._validate import as_float_array, as_rng, check_choice, check_positive_int
+from ._validate import as_float_array, as_rng, check_choice, check_number, check_positive_int
 
 __all__ = [
     "sigmoid", "sigmoid_grad", "relu", "relu_grad", "tanh", "tanh_grad",
@@ -257,11 +256,9 @@ def train_neuron(X, t, *, lr, epochs=100, loss="bce", w0=None, b0=0.0, momentum=
     explorer's "divergent" regime).
     """
     X, t = _check_neuron_data(X, t)
-    if isinstance(lr, bool) or not isinstance(lr, Real) or not 0 < lr < np.inf:
-        raise ValueError(f"lr must be a positive number, got {lr!r}.")
+    lr = check_number(lr, "lr", low=0.0)
     epochs = check_positive_int(epochs, "epochs")
-    if isinstance(momentum, bool) or not isinstance(momentum, Real) or not 0 <= momentum < 1:
-        raise ValueError(f"momentum must be a number in [0, 1), got {momentum!r}.")
+    momentum = check_number(momentum, "momentum", low=0.0, high=1.0, low_inclusive=True)
     check_choice(loss, "loss", list(LOSSES))
     w = np.zeros(X.shape[1]) if w0 is None else as_float_array(w0, "w0", ndim=1)
     if w.shape[0] != X.shape[1]:
@@ -470,8 +467,7 @@ def train(model, X, y, *, loss="mse", lr=0.1, epochs=100, batch_size=32, rng=Non
     if X_val is not None:
         X_val = model._check_X(X_val)
         y_val = model._check_y(y_val, n_samples=len(X_val), loss=loss)
-    if isinstance(lr, bool) or not isinstance(lr, Real) or not 0 < lr < np.inf:
-        raise ValueError(f"lr must be a positive number, got {lr!r}.")
+    lr = check_number(lr, "lr", low=0.0)
     epochs = check_positive_int(epochs, "epochs")
     batch_size = len(X) if batch_size is None else check_positive_int(batch_size,
                                                                         "batch_size")

@@ -10,7 +10,7 @@ import matplotlib as mpl
 from cycler import cycler
 
 __all__ = ["OKABE_ITO", "NORMAL_COLOR", "ANOMALY_COLOR", "THRESHOLD_COLOR",
-           "use_course_style", "get_ax"]
+           "use_course_style"]
 
 # Okabe & Ito (2008): eight colours distinguishable under the common colour-vision
 # deficiencies. Order chosen so the first two (blue, orange) carry normal vs anomaly.
@@ -55,12 +55,3 @@ def use_course_style() -> None:
     """Apply the course style to matplotlib (call once, in a notebook's setup cell)."""
     mpl.rcParams.update(_STYLE)
 
-
-def get_ax(ax=None, **subplot_kw):
-    """Return ``ax`` or, when it is ``None``, the axes of a new figure."""
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt  # noqa: PLC0415 - keep import of the package light
-
-    _, ax = plt.subplots(**subplot_kw)
-    return ax

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validate import as_float_array, check_positive_int
+from ._validate import as_float_array, check_number, check_positive_int
 
 __all__ = ["FORMAT_VERSION", "save_detector", "load_detector", "quantize_int8", "dequantize",
            "dense_layers", "Int8DenseAutoencoder", "pseudonymize", "psi", "DriftMonitor"]
@@ -40,9 +40,9 @@ _FITTED = ("n_features_in_", "threshold_", "mean_", "scale_", "sample_shape_", "
 
 
 def _versions() -> dict:
-    import keras  # noqa: PLC0415 - only when saving / loading
+    import keras  # only when saving / loading
 
-    from . import __version__  # noqa: PLC0415
+    from . import __version__
 
     return {"course_utils": __version__, "keras": keras.__version__, "numpy": np.__version__}
 
@@ -73,7 +73,7 @@ def save_detector(detector, path, *, feature_names=None) -> Path:
     (parameters, scaling statistics, threshold, ``feature_names``, versions and the
     SHA-256 of ``model.keras``). Returns the folder as a ``Path``.
     """
-    from .autoencoder import AutoencoderDetector  # noqa: PLC0415
+    from .autoencoder import AutoencoderDetector
 
     if not isinstance(detector, AutoencoderDetector):
         raise TypeError(f"save_detector saves an AutoencoderDetector, got "
@@ -136,9 +136,9 @@ def load_detector(path, *, strict=False):
             raise ValueError(message)
         warnings.warn(message, UserWarning, stacklevel=2)
 
-    import keras  # noqa: PLC0415
+    import keras  # only when saving / loading
 
-    from .autoencoder import AutoencoderDetector  # noqa: PLC0415
+    from .autoencoder import AutoencoderDetector
 
     params = dict(meta["params"])
     for key in ("hidden", "image_shape", "window_shape"):
@@ -252,9 +252,12 @@ def pseudonymize(ids, key: bytes, *, length: int = 16) -> np.ndarray:
     without the key nobody can recompute them, unlike a plain hash of a short id.
     ids: a scalar or 1-D array-like. Returns an array of str of the same length.
     """
-    if not isinstance(key, (bytes, bytearray)) or len(key) < 16:
+    if not isinstance(key, (bytes, bytearray)):
         raise TypeError("key must be bytes of length >= 16 (e.g. secrets.token_bytes(32)), "
-                        f"got {type(key).__name__} of length {len(key) if hasattr(key, '__len__') else '-'}.")
+                        f"got {type(key).__name__}.")
+    if len(key) < 16:
+        raise ValueError("key must be bytes of length >= 16 (e.g. secrets.token_bytes(32)), "
+                         f"got {len(key)} bytes: a short key can be guessed.")
     length = check_positive_int(length, "length")
     if length > 64:
         raise ValueError(f"length must be at most 64 hex digits, got {length}.")
@@ -295,9 +298,7 @@ class DriftMonitor:
     def __init__(self, reference, *, threshold: float = 0.25, patience: int = 3,
                  n_bins: int = 10):
         self.reference = as_float_array(reference, "reference", ndim=1)
-        if not (isinstance(threshold, (int, float)) and threshold > 0):
-            raise ValueError(f"threshold must be a positive number, got {threshold!r}.")
-        self.threshold = float(threshold)
+        self.threshold = check_number(threshold, "threshold", low=0.0)
         self.patience = check_positive_int(patience, "patience")
         self.n_bins = check_positive_int(n_bins, "n_bins", minimum=2)
         self.history_: list[dict] = []

@@ -29,7 +29,7 @@ from numbers import Real
 
 import numpy as np
 
-from ._validate import as_labels, as_scores, check_choice, check_fraction
+from ._validate import as_labels, as_scores, check_choice, check_fraction, check_number
 
 __all__ = ["flag", "quantile_threshold", "mean_std_threshold", "best_f1_threshold",
            "cost_threshold", "STRATEGIES", "LABELLED_STRATEGIES", "compute_threshold",
@@ -110,11 +110,7 @@ def cost_threshold(y_val, scores_val, cost_fp: float = 1.0, cost_fn: float = 10.
 
 def check_cost(value, name: str) -> float:
     """Check that a cost per error is a finite number >= 0 and return it as a float."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}.")
-    if not (np.isfinite(value) and value >= 0):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value:g}.")
-    return float(value)
+    return check_number(value, name, low=0.0, low_inclusive=True)
 
 
 STRATEGIES = {
@@ -127,8 +123,13 @@ LABELLED_STRATEGIES = frozenset({"best_f1", "cost"})
 
 
 def _check_threshold_value(value) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real) or np.isnan(value):
+    """A threshold is a real number; ``inf`` (flag nothing) is fine, NaN flags nothing silently."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
         raise TypeError(f"A threshold must be a number, got {value!r}.")
+    if np.isnan(value):
+        raise ValueError("A threshold must be a number, got NaN: every comparison with NaN is "
+                         "False, so nothing would ever be flagged. Check the scores or the "
+                         "threshold function.")
     return float(value)
 
 

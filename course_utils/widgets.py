@@ -112,8 +112,8 @@ class ThresholdExplorer(widgets.VBox):
         self._draw()
 
     def _draw(self):
-        import matplotlib.pyplot as plt  # noqa: PLC0415 - only when a widget is built
-        from IPython.display import display  # noqa: PLC0415
+        import matplotlib.pyplot as plt  # only when a widget is built
+        from IPython.display import display
 
         fig, (ax_roc, ax_pr) = plt.subplots(1, 2, figsize=(8, 3.5))
         ax_roc.plot(self._fpr, self._tpr, color=NORMAL_COLOR)
@@ -287,7 +287,7 @@ class LearningRateExplorer(widgets.VBox):
 
     def figure(self):
         """The three panels for the current state, as a new matplotlib figure (close it)."""
-        import matplotlib.pyplot as plt  # noqa: PLC0415 - only when a widget is built
+        import matplotlib.pyplot as plt  # only when a widget is built
 
         s = self.state
         two_d = self.X.shape[1] == 2
@@ -327,9 +327,9 @@ class LearningRateExplorer(widgets.VBox):
         return fig
 
     def _draw(self):
-        import io  # noqa: PLC0415
+        import io
 
-        import matplotlib.pyplot as plt  # noqa: PLC0415 - only when a widget is built
+        import matplotlib.pyplot as plt  # only when a widget is built
 
         fig = self.figure()
         buffer = io.BytesIO()

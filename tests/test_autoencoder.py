@@ -1,6 +1,8 @@
 """AutoencoderDetector: the detector contract, reconstruction scores, errors and safety nets.
 
-Small data and few epochs: every fit takes about a second.
+Small data and few epochs: every fit takes about a second. Tests that train (or import
+TensorFlow) are marked ``slow``; the parameter checks, which fail before TensorFlow is
+imported, run in the fast lane.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from conftest import run_fresh_python
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
+from course_utils import _keras_fit
 from course_utils.autoencoder import ARCHITECTURES, AutoencoderDetector
+from course_utils.reproducibility import seed_everything
 
 # Keras 3.12's convert_to_numpy calls np.array(tensor), which NumPy 2 flags; not ours.
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
@@ -83,6 +87,7 @@ def test_constructor_stores_parameters_and_clone_works():
     AutoencoderDetector(architecture="nope", epochs=-1)   # checked in fit, as in scikit-learn
 
 
+@pytest.mark.slow
 def test_fit_returns_self_and_sets_the_fitted_attributes(fitted):
     import keras
 
@@ -99,6 +104,7 @@ def test_fit_returns_self_and_sets_the_fitted_attributes(fitted):
     assert 0.03 <= share <= 0.07                      # contamination=0.05 on training scores
 
 
+@pytest.mark.slow
 def test_obvious_outlier_scores_higher_than_every_inlier(fitted):
     scores = fitted.decision_function(X_TEST)
     assert scores.shape == (len(X_TEST),) and (scores >= 0).all()
@@ -106,6 +112,7 @@ def test_obvious_outlier_scores_higher_than_every_inlier(fitted):
     assert fitted.predict(OUTLIER)[0] == 1
 
 
+@pytest.mark.slow
 def test_explain_gives_per_feature_errors_that_average_to_the_score(fitted):
     errors = fitted.explain(X_TEST)
     assert errors.shape == X_TEST.shape and (errors >= 0).all()
@@ -113,6 +120,7 @@ def test_explain_gives_per_feature_errors_that_average_to_the_score(fitted):
                                rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_reconstruct_is_in_the_original_units(fitted):
     rebuilt = fitted.reconstruct(X_TEST)
     assert rebuilt.shape == X_TEST.shape
@@ -120,6 +128,7 @@ def test_reconstruct_is_in_the_original_units(fitted):
     np.testing.assert_allclose(scaled_error, fitted.decision_function(X_TEST), rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_inputs_are_not_modified():
     X, X_new = X_TRAIN.astype(np.float32), X_TEST.copy()
     X_before, new_before = X.copy(), X_new.copy()
@@ -133,6 +142,7 @@ def test_inputs_are_not_modified():
     assert ae.decision_function(X_new.tolist()).shape == (len(X_new),)   # lists work too
 
 
+@pytest.mark.slow
 def test_same_random_state_same_scores_different_state_different_scores(fitted):
     again = small(random_state=0).fit(X_TRAIN)
     np.testing.assert_array_equal(again.decision_function(X_TEST),
@@ -142,20 +152,25 @@ def test_same_random_state_same_scores_different_state_different_scores(fitted):
     assert not np.allclose(other.decision_function(X_TEST), fitted.decision_function(X_TEST))
 
 
+@pytest.mark.slow
 def test_without_validation_or_patience_trains_every_epoch_on_all_rows():
     ae = small(epochs=3, validation_fraction=0, patience=None).fit(X_TRAIN)
     assert set(ae.history_) == {"loss"} and ae.n_epochs_ == ae.best_epoch_ == 3
 
 
 def test_auto_batch_size_is_one_percent_of_the_rows_within_32_and_512():
-    from course_utils.autoencoder import _batch_size
-
-    assert [_batch_size("auto", n) for n in (10, 3_200, 27_000, 100_000)] == [32, 32, 270, 512]
-    assert small(batch_size="auto", epochs=1).fit(X_TRAIN).batch_size_ == 32
-    with pytest.raises(TypeError, match="'auto'"):
+    sizes = [_keras_fit.batch_size("auto", n) for n in (10, 3_200, 27_000, 100_000)]
+    assert sizes == [32, 32, 270, 512]
+    with pytest.raises(ValueError, match="'auto'"):      # a string, but not a known one
         small(batch_size="big").fit(X_TRAIN)
 
 
+@pytest.mark.slow
+def test_auto_batch_size_is_used_in_fit():
+    assert small(batch_size="auto", epochs=1).fit(X_TRAIN).batch_size_ == 32
+
+
+@pytest.mark.slow
 def test_scale_false_keeps_the_units():
     ae = small(epochs=2, scale=False).fit(X_TRAIN)
     np.testing.assert_array_equal(ae.mean_, 0.0)
@@ -164,6 +179,7 @@ def test_scale_false_keeps_the_units():
 
 # --- images and windows ---------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_conv2d_on_flat_digits_scores_other_digits_higher():
     from course_utils import datasets
 
@@ -177,6 +193,7 @@ def test_conv2d_on_flat_digits_scores_other_digits_higher():
     assert np.unique(ae.scale_).size == 1 and ae.scale_[0] == pytest.approx(ds.X_train.std())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("architecture, params", [
     ("conv1d", {"hidden": (4, 8), "bottleneck": 4}),
     ("recurrent", {"hidden": 8, "bottleneck": 4, "cell": "lstm"}),   # units (8, 4)
@@ -194,6 +211,7 @@ def test_window_architectures_take_flattened_windows(architecture, params):
     assert ae.scale_.shape == (24,) and np.unique(ae.scale_).size == 2    # per channel
 
 
+@pytest.mark.slow
 def test_window_shape_none_means_one_channel():
     X = sine_windows(40, window=16, n_channels=1, seed=0)
     ae = AutoencoderDetector("conv1d", hidden=(4,), bottleneck=4, epochs=1).fit(X)
@@ -208,6 +226,7 @@ def test_use_before_fit_raises_not_fitted(method):
         getattr(AutoencoderDetector(), method)(X_TEST)
 
 
+@pytest.mark.slow
 def test_wrong_number_of_features_after_fit(fitted):
     for method in ("decision_function", "explain", "reconstruct"):
         with pytest.raises(ValueError, match="fitted with 4"):
@@ -235,6 +254,24 @@ def test_unflattened_images_get_a_hint():
     ({"patience": 0}, X_TRAIN, ValueError, "patience"),
     ({"scale": "yes"}, X_TRAIN, TypeError, "scale"),
     ({"random_state": np.random.default_rng(0)}, X_TRAIN, TypeError, "random_state"),
+    # one exception type per mistake: TypeError for a wrong type (bool included) ...
+    ({"learning_rate": "fast"}, X_TRAIN, TypeError, "learning_rate must be a number"),
+    ({"learning_rate": True}, X_TRAIN, TypeError, "learning_rate must be a number"),
+    ({"epochs": 2.0}, X_TRAIN, TypeError, "epochs must be an integer"),
+    ({"epochs": True}, X_TRAIN, TypeError, "epochs must be an integer"),
+    ({"patience": True}, X_TRAIN, TypeError, "patience must be an integer"),
+    ({"verbose": True}, X_TRAIN, TypeError, "verbose must be an integer"),
+    ({"validation_fraction": "0.1"}, X_TRAIN, TypeError, "validation_fraction must be a number"),
+    ({"random_state": 1.0}, X_TRAIN, TypeError, "random_state must be an int seed"),
+    ({"random_state": True}, X_TRAIN, TypeError, "random_state must be an int seed"),
+    ({"architecture": "conv2d", "image_shape": "8x8"}, X_TRAIN, TypeError, "image_shape"),
+    # ... ValueError for a number of the right type with a bad value (inf and NaN included)
+    ({"learning_rate": np.inf}, X_TRAIN, ValueError, "learning_rate must be in"),
+    ({"learning_rate": np.nan}, X_TRAIN, ValueError, "learning_rate must be in"),
+    ({"validation_fraction": -0.1}, X_TRAIN, ValueError, "validation_fraction must be in"),
+    ({"random_state": 2**32}, X_TRAIN, ValueError, r"random_state must be in \[0, 2\*\*32 - 1\]"),
+    ({"random_state": -1}, X_TRAIN, ValueError, "random_state must be in"),
+    ({"verbose": 3}, X_TRAIN, ValueError, "verbose"),
     ({"architecture": "recurrent", "cell": "rnn"}, X_TRAIN, ValueError, "cell"),
     ({"contamination": 0.7}, X_TRAIN, ValueError, "contamination"),
     ({}, X_TRAIN[:1], ValueError, "at least 2"),
@@ -252,15 +289,54 @@ def test_nan_input_is_rejected():
         small().fit(X)
 
 
+@pytest.mark.slow
 def test_constant_training_data_warns_that_scores_are_constant():
     with pytest.warns(UserWarning, match="same reconstruction error"):
         small(epochs=2).fit(np.ones((50, 4)))
 
 
+@pytest.mark.slow
 def test_diverging_training_raises_a_clear_error():
     X = 1e20 * make_normal(64, seed=2)             # unscaled: squared errors overflow float32
     with pytest.raises(ValueError, match="diverged.*learning_rate"):
         small(epochs=3, scale=False).fit(X)
+
+
+def test_seeds_are_checked_like_reproducibility_checks_them():
+    """The same mistake gives the same exception type everywhere (it used to differ)."""
+    for bad, error in [(2**32, ValueError), (-1, ValueError), (True, TypeError),
+                       (1.5, TypeError)]:
+        with pytest.raises(error, match="seed"):
+            seed_everything(bad)
+        with pytest.raises(error, match="random_state"):
+            AutoencoderDetector(random_state=bad).fit(X_TRAIN)
+
+
+@pytest.mark.slow
+def test_a_diverging_refit_keeps_the_previous_model_and_the_random_state(fitted):
+    """It used to raise with model_, mean_, scale_ ... already replaced by the failed fit."""
+    import random
+
+    ae = clone(fitted).fit(X_TRAIN)
+    before = {k: v for k, v in vars(ae).items() if k.endswith("_")}
+    scores = ae.decision_function(X_TEST)
+    random.seed(3)
+    np.random.seed(3)  # noqa: NPY002
+    py_state, np_draw = random.getstate(), np.random.RandomState(3).rand()
+    ae.set_params(scale=False, epochs=3)
+    with pytest.raises(ValueError, match="diverged"):
+        ae.fit(1e20 * make_normal(64, seed=2))
+    after = {k: v for k, v in vars(ae).items() if k.endswith("_")}
+    assert after.keys() == before.keys() and all(after[k] is before[k] for k in before)
+    np.testing.assert_array_equal(ae.decision_function(X_TEST), scores)
+    assert random.getstate() == py_state and np.random.rand() == np_draw  # noqa: NPY002
+
+
+def test_a_failed_first_fit_leaves_it_unfitted():
+    ae = AutoencoderDetector(epochs=0)
+    with pytest.raises(ValueError, match="epochs"):
+        ae.fit(X_TRAIN)
+    assert not [k for k in vars(ae) if k.endswith("_")]
 
 
 def test_architecture_defaults_are_documented():

@@ -208,7 +208,7 @@ def browser(tmp_path_factory):
     """A fresh chromium profile in a temporary folder; nothing is downloaded or installed."""
     executable = chromium_executable()
     try:
-        from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only this test
+        from playwright.sync_api import sync_playwright  # only this test
     except ImportError:
         pytest.fail(f"The Python package playwright is missing. {INSTALL_HINT}", pytrace=False)
     profile = tmp_path_factory.mktemp("chromium-profile")
@@ -217,7 +217,7 @@ def browser(tmp_path_factory):
             context = pw.chromium.launch_persistent_context(
                 str(profile), executable_path=executable, headless=True, args=CHROMIUM_ARGS,
                 viewport={"width": 1400, "height": 1000})
-        except Exception as err:  # noqa: BLE001 - any launch failure gets the same advice
+        except Exception as err:  # any launch failure gets the same advice
             pytest.fail(f"chromium ({executable}) did not start: {err}\n{INSTALL_HINT}",
                         pytrace=False)
         yield context
@@ -247,7 +247,7 @@ def _number(text: str) -> float:
 def _becomes_visible(locator, timeout_ms: int = 15_000) -> bool:
     try:
         locator.wait_for(state="visible", timeout=timeout_ms)
-    except Exception:  # noqa: BLE001 - Playwright's TimeoutError; the caller explains
+    except Exception:  # Playwright's TimeoutError; the caller explains
         return False
     return True
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.base import clone
+import scipy.sparse
+from sklearn.base import clone, is_outlier_detector
 from sklearn.covariance import EllipticEnvelope
 from sklearn.ensemble import IsolationForest
 from sklearn.exceptions import NotFittedError
@@ -128,7 +129,7 @@ def test_use_before_fit_says_call_fit(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_wrong_number_of_features(fitted, name):
-    with pytest.raises(ValueError, match="3 features.*fitted with 4"):
+    with pytest.raises(ValueError, match="3 features.*expecting 4.*fitted with 4"):
         fitted[name].decision_function(X_TEST[:, :3])
 
 
@@ -138,6 +139,16 @@ def test_wrong_number_of_features(fitted, name):
     (X_TRAIN[:, 0], ValueError, "reshape"),
     ("not an array", TypeError, "array-like"),
     ([[1, "a"], [2, "b"]], TypeError, "float"),
+    # complex: the imaginary part used to be dropped silently (with a ComplexWarning)
+    (X_TRAIN + 1j, TypeError, "complex data is not supported"),
+    ([list(row) for row in X_TRAIN[:10] + 0.5j], TypeError, "complex data is not supported"),
+    (list(X_TRAIN[:10] + 0.5j), TypeError, "complex data is not supported"),
+    # (12, 0) has 12 samples: the problem is the features
+    (np.empty((12, 0)), ValueError, "0 features"),
+    (scipy.sparse.csr_matrix(X_TRAIN), TypeError,
+     r"sparse input is not supported; use X\.toarray\(\)"),
+    (scipy.sparse.csr_array(X_TRAIN), TypeError, "sparse input is not supported"),
+    (scipy.sparse.dok_matrix(X_TRAIN), TypeError, "sparse input is not supported"),   # a dict
 ])
 def test_bad_training_data_is_rejected(bad, error, match):
     with pytest.raises(error, match=match):
@@ -150,6 +161,10 @@ def test_bad_data_at_predict_time_is_rejected(fitted):
         d.predict(np.full((1, 4), np.nan))
     with pytest.raises(ValueError, match="reshape"):
         d.predict(X_TEST[0])
+    with pytest.raises(TypeError, match="complex"):
+        d.decision_function(X_TEST + 0j)
+    with pytest.raises(TypeError, match="sparse input is not supported"):
+        d.predict(scipy.sparse.csr_matrix(X_TEST))
 
 
 @pytest.mark.parametrize("bad", [0, 0.5, 0.7, -0.1])
@@ -193,6 +208,27 @@ def test_threshold_can_be_a_number_a_name_or_a_function():
     assert q.threshold_ == pytest.approx(np.quantile(q.decision_scores_, 0.8))
 
 
+@pytest.mark.parametrize("contamination", [0.01, 0.2, 0.4])
+def test_fit_threshold_quantile_uses_the_detectors_contamination(contamination):
+    """It used to fall back to the strategy's default 5 % whatever the detector said."""
+    X_val = make_normal(1000, seed=5)
+    d = det.GaussianDetector(contamination=contamination).fit(X_TRAIN)
+    assert d.fit_threshold(X_val, strategy="quantile") is d
+    assert np.mean(d.predict(X_val)) == pytest.approx(contamination, abs=2 / 1000)
+    d.fit_threshold(X_val, strategy="quantile", contamination=0.1)   # explicit param wins
+    assert np.mean(d.predict(X_val)) == pytest.approx(0.1, abs=2 / 1000)
+
+
+def test_fit_threshold_keeps_the_threshold_when_it_fails(fitted):
+    d = fitted["gaussian"]
+    before = d.threshold_
+    with pytest.raises(ValueError, match="NaN"):
+        d.fit_threshold(X_TEST, strategy=lambda s: np.nan)
+    with pytest.raises(ValueError, match="validation labels"):
+        d.fit_threshold(X_TEST, strategy="best_f1")
+    assert d.threshold_ == before
+
+
 def test_fit_threshold_on_validation_labels():
     X_val = np.r_[X_TEST, OUTLIER, OUTLIER * 0.5]
     y_val = np.r_[np.zeros(50, int), 1, 1]
@@ -206,6 +242,84 @@ def test_fit_threshold_on_validation_labels():
         d.fit_threshold(X_val, np.r_[np.zeros(50), 2, 1])
     with pytest.raises(ValueError, match="52 samples"):
         d.fit_threshold(X_val, y_val[:-1])
+
+
+# --- atomic fit ------------------------------------------------------------------------------
+
+def _fitted_state(d):
+    return {k: v for k, v in vars(d).items() if k.endswith("_")}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_refit_with_a_nan_threshold_keeps_the_previous_fit(name):
+    """The refit used to raise with the new model in place and the old threshold_."""
+    d = FACTORIES[name]().fit(X_TRAIN)
+    before, scores = _fitted_state(d), d.decision_function(X_TEST)
+    d.set_params(threshold=lambda s: np.nan)
+    with pytest.raises(ValueError, match="NaN"):
+        d.fit(make_normal(120, seed=7) * 3 + 1)
+    after = _fitted_state(d)
+    assert after.keys() == before.keys()
+    assert all(after[k] is before[k] for k in before)      # the very same objects
+    np.testing.assert_array_equal(d.decision_function(X_TEST), scores)
+    np.testing.assert_array_equal(d.predict(X_TEST), scores >= before["threshold_"])
+
+
+def test_a_refit_failing_half_way_keeps_the_previous_fit():
+    # PCADetector stores pca_ before it finds that every component is kept
+    d = det.PCADetector(n_components=2).fit(X_TRAIN)
+    before, scores = _fitted_state(d), d.decision_function(X_TEST)
+    with pytest.raises(ValueError, match="zero everywhere"):
+        d.fit(X_TRAIN[:, :2])
+    assert _fitted_state(d) == before
+    np.testing.assert_array_equal(d.decision_function(X_TEST), scores)
+
+
+def test_a_failed_first_fit_leaves_the_detector_unfitted():
+    d = det.PCADetector(n_components=4)
+    with pytest.raises(ValueError, match="zero everywhere"):
+        d.fit(X_TRAIN)
+    assert _fitted_state(d) == {}
+    assert vars(d) == d.get_params()
+    with pytest.raises(NotFittedError):
+        d.decision_function(X_TEST)
+
+
+def test_an_interrupted_fit_is_rolled_back_too():
+    class Interrupted(det.KNNDetector):
+        def _fit_scores(self, X):
+            super()._fit_scores(X)
+            raise KeyboardInterrupt
+
+    d = Interrupted()
+    with pytest.raises(KeyboardInterrupt):
+        d.fit(X_TRAIN)
+    assert _fitted_state(d) == {}
+
+
+# --- scikit-learn and PyOD conventions -----------------------------------------------------
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_detector_is_an_outlier_detector_to_scikit_learn(name):
+    d = FACTORIES[name]()
+    assert is_outlier_detector(d)
+    assert d.__sklearn_tags__().estimator_type == "outlier_detector"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_labels_are_the_training_rows_flags_as_in_pyod(fitted, name):
+    d = fitted[name]
+    labels = d.labels_
+    assert labels.dtype == np.int64 and labels.shape == (len(X_TRAIN),)
+    np.testing.assert_array_equal(labels, d.decision_scores_ >= d.threshold_)
+    assert not hasattr(FACTORIES[name](), "labels_")
+    np.testing.assert_array_equal(FACTORIES[name]().fit_predict(X_TRAIN), labels)
+
+
+def test_labels_follow_fit_threshold():
+    d = det.GaussianDetector().fit(X_TRAIN)
+    d.fit_threshold(X_TEST, strategy="quantile", contamination=0.3)
+    np.testing.assert_array_equal(d.labels_, d.decision_scores_ >= d.threshold_)
 
 
 # --- what each detector measures -----------------------------------------------------------

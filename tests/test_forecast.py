@@ -1,4 +1,8 @@
-"""ForecastDetector: the squared error of a one-step forecast as the score (fast: tiny fits)."""
+"""ForecastDetector: the squared error of a one-step forecast as the score (tiny fits).
+
+Tests that train or import TensorFlow are marked ``slow``; the input and parameter checks,
+which fail before TensorFlow is imported, run in the fast lane.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ def fitted():
     return ForecastDetector(random_state=0, **FAST).fit(X[:400]), X
 
 
+@pytest.mark.slow
 def test_fit_returns_self_and_sets_the_fitted_state(fitted):
     model, X = fitted
     assert isinstance(model, ForecastDetector)
@@ -38,6 +43,7 @@ def test_fit_returns_self_and_sets_the_fitted_state(fitted):
     assert clone(model).get_params() == model.get_params()
 
 
+@pytest.mark.slow
 def test_predicts_a_sine_well(fitted):
     model, X = fitted
     forecast = model.forecast(X[400:])
@@ -50,6 +56,7 @@ def test_predicts_a_sine_well(fitted):
                                rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_scores_a_spike_higher_than_normal_points(fitted):
     model, X = fitted
     spiked = X[450].copy()
@@ -58,6 +65,7 @@ def test_scores_a_spike_higher_than_normal_points(fitted):
     assert scores[-1] > 10 * np.quantile(scores[:-1], 0.99)
 
 
+@pytest.mark.slow
 def test_same_seed_same_scores_and_conv1d_with_channels():
     x = np.column_stack([np.sin(np.arange(300) / 4), np.cos(np.arange(300) / 4)])
     windows = datasets.make_windows(x, WINDOW + 1)
@@ -70,6 +78,7 @@ def test_same_seed_same_scores_and_conv1d_with_channels():
     assert first.shape == (len(X),)
 
 
+@pytest.mark.slow
 def test_build_forecaster_shapes():
     from course_utils.models import build_forecaster
 
@@ -92,6 +101,7 @@ def test_fit_rejects_bad_input(X, error, match):
         ForecastDetector(**FAST).fit(X)
 
 
+@pytest.mark.slow
 def test_decision_function_rejects_the_wrong_width_and_nan(fitted):
     model, X = fitted
     with pytest.raises(ValueError, match="features"):
@@ -108,7 +118,20 @@ def test_decision_function_rejects_the_wrong_width_and_nan(fitted):
     ({"architecture": "gru"}, ValueError, "architecture"),
     ({"epochs": 0}, ValueError, "epochs"),
     ({"validation_fraction": 0.7}, ValueError, "validation_fraction"),
-    ({"random_state": -1}, TypeError, "random_state"),
+    # one exception type per mistake: a bad value of the right type is a ValueError ...
+    ({"random_state": -1}, ValueError, "random_state"),
+    ({"random_state": 2**32}, ValueError, "random_state"),
+    ({"learning_rate": np.inf}, ValueError, "learning_rate"),
+    # ... a wrong type (bool included) a TypeError
+    ({"random_state": np.random.default_rng(0)}, TypeError, "random_state"),
+    ({"learning_rate": "fast"}, TypeError, "learning_rate"),
+    ({"validation_fraction": "0.1"}, TypeError, "validation_fraction"),
+    ({"kernel_size": True}, TypeError, "kernel_size"),
+    ({"residual": "yes"}, TypeError, "residual"),
+    ({"hidden": "16"}, TypeError, "hidden"),
+    ({"hidden": (16, 0)}, ValueError, "hidden"),
+    ({"batch_size": "big"}, ValueError, "batch_size"),
+    ({"window_shape": 13}, TypeError, "window_shape"),
 ])
 def test_bad_parameters_fail_before_training(params, error, match):
     _, X = _sine_windows(n=100)
@@ -116,6 +139,7 @@ def test_bad_parameters_fail_before_training(params, error, match):
         ForecastDetector(**params).fit(X)
 
 
+@pytest.mark.slow
 def test_input_is_not_modified(fitted):
     model, X = fitted
     keep = X.copy()

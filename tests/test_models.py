@@ -1,4 +1,7 @@
-"""Keras model builders: shapes, untrained and uncompiled models, clear argument errors."""
+"""Keras model builders: shapes, untrained and uncompiled models, clear argument errors.
+
+Every test here imports TensorFlow (through ``course_utils.models``): all ``slow``.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,22 @@ import sys
 import numpy as np
 import pytest
 
-from course_utils import models  # imports TensorFlow (about 4 s)
+pytestmark = pytest.mark.slow
+
+
+class _ImportedOnFirstUse:
+    """``course_utils.models``, imported on first attribute access: importing it imports
+    TensorFlow (about 4 s), which must not happen while collecting ``-m "not slow"``."""
+
+    def __getattr__(self, name):
+        if not name.startswith("build_"):   # pytest's collector probes every module object
+            raise AttributeError(name)
+        from course_utils import models as module
+
+        return getattr(module, name)
+
+
+models = _ImportedOnFirstUse()
 
 
 def _forward(model, shape):
@@ -106,6 +124,16 @@ def test_default_models_are_small():
     (lambda: models.build_conv1d_autoencoder(48, 0), ValueError, "n_channels"),
     (lambda: models.build_recurrent_autoencoder(10, 2, cell="rnn"), ValueError, "cell"),
     (lambda: models.build_recurrent_autoencoder(10, 2, units=()), ValueError, "units"),
+    # one exception type per mistake: TypeError for a wrong type, bool included ...
+    (lambda: models.build_mlp_classifier(True), TypeError, "n_features must be an integer"),
+    (lambda: models.build_dense_autoencoder(10, bottleneck=2.0), TypeError, "bottleneck"),
+    (lambda: models.build_mlp_classifier(4, activation=5), TypeError, "activation"),
+    (lambda: models.build_forecaster(5, 1, residual="yes"), TypeError, "residual"),
+    (lambda: models.build_forecaster(5, 1, hidden="16"), TypeError, "hidden"),
+    (lambda: models.build_conv_autoencoder("8x8"), TypeError, "image_shape"),
+    # ... ValueError for a bad value of the right type
+    (lambda: models.build_forecaster(5, 1, activation="relux"), ValueError, "activation"),
+    (lambda: models.build_forecaster(5, 1, hidden=(8, 0)), ValueError, "hidden"),
 ])
 def test_bad_arguments_raise_clear_errors(call, error, match):
     with pytest.raises(error, match=match):

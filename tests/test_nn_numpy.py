@@ -372,8 +372,8 @@ def test_training_stops_with_a_warning_when_it_diverges():
 
 
 @pytest.mark.parametrize("kwargs, error, text", [
-    ({"lr": 0}, ValueError, "lr must be a positive number"),
-    ({"lr": "fast"}, ValueError, "lr must be a positive number"),
+    ({"lr": 0}, ValueError, "lr must be a finite number > 0"),
+    ({"lr": "fast"}, TypeError, "lr must be a number"),
     ({"epochs": 0}, ValueError, "epochs must be >= 1"),
     ({"batch_size": 2.5}, TypeError, "batch_size must be an integer"),
     ({"X_val": np.ones((3, 2))}, ValueError, "both X_val and y_val"),
@@ -502,8 +502,9 @@ def test_train_neuron_momentum():
 
 
 @pytest.mark.parametrize("kwargs, error, text", [
-    ({"lr": 0}, ValueError, "lr must be a positive number"),
-    ({"lr": 0.1, "momentum": 1.0}, ValueError, r"momentum must be a number in \[0, 1\)"),
+    ({"lr": 0}, ValueError, "lr must be a finite number > 0"),
+    ({"lr": "fast"}, TypeError, "lr must be a number"),
+    ({"lr": 0.1, "momentum": 1.0}, ValueError, r"momentum must be in \[0, 1\)"),
     ({"lr": 0.1, "loss": "hinge"}, ValueError, "expected one of 'mse', 'bce'"),
     ({"lr": 0.1, "w0": [1.0, 2.0, 3.0]}, ValueError, "w0 has 3 weights but X has 2"),
     ({"lr": 0.1, "epochs": 0}, ValueError, "epochs must be >= 1"),

@@ -1,4 +1,7 @@
-"""course_utils.practice: save / load, int8 weights, pseudonyms, PSI and the drift monitor."""
+"""course_utils.practice: save / load, int8 weights, pseudonyms, PSI and the drift monitor.
+
+The tests of a trained autoencoder (the ``fitted`` fixture) are ``slow``.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ def fitted():
 
 # --- save / load ---------------------------------------------------------------------------
 
+@pytest.mark.slow  # trains an autoencoder (the fitted fixture)
 def test_round_trip_gives_identical_scores(fitted, tmp_path):
     ae, X = fitted
     names = [f"f{i}" for i in range(6)]
@@ -39,6 +43,7 @@ def test_round_trip_gives_identical_scores(fitted, tmp_path):
     np.testing.assert_array_equal(loaded.explain(X[:5]), ae.explain(X[:5]))
 
 
+@pytest.mark.slow  # trains an autoencoder (the fitted fixture)
 def test_missing_file_is_a_clear_error(fitted, tmp_path):
     with pytest.raises(FileNotFoundError, match="detector.json is missing"):
         practice.load_detector(tmp_path / "nowhere")
@@ -56,6 +61,7 @@ def _edit_meta(folder, change):
     path.write_text(json.dumps(meta))
 
 
+@pytest.mark.slow  # trains an autoencoder (the fitted fixture)
 def test_wrong_format_version_is_refused(fitted, tmp_path):
     ae, _ = fitted
     folder = practice.save_detector(ae, tmp_path / "det")
@@ -64,6 +70,7 @@ def test_wrong_format_version_is_refused(fitted, tmp_path):
         practice.load_detector(folder)
 
 
+@pytest.mark.slow  # trains an autoencoder (the fitted fixture)
 def test_other_keras_version_warns_or_raises_when_strict(fitted, tmp_path):
     ae, X = fitted
     folder = practice.save_detector(ae, tmp_path / "det")
@@ -75,6 +82,7 @@ def test_other_keras_version_warns_or_raises_when_strict(fitted, tmp_path):
     np.testing.assert_array_equal(loaded.decision_function(X), ae.decision_function(X))
 
 
+@pytest.mark.slow  # trains an autoencoder (the fitted fixture)
 def test_tampered_model_file_is_refused(fitted, tmp_path):
     ae, _ = fitted
     folder = practice.save_detector(ae, tmp_path / "det")
@@ -84,6 +92,7 @@ def test_tampered_model_file_is_refused(fitted, tmp_path):
         practice.load_detector(folder)
 
 
+@pytest.mark.slow  # trains an autoencoder (the fitted fixture)
 def test_damaged_json_is_a_clear_error(fitted, tmp_path):
     ae, _ = fitted
     folder = practice.save_detector(ae, tmp_path / "det")
@@ -92,6 +101,7 @@ def test_damaged_json_is_a_clear_error(fitted, tmp_path):
         practice.load_detector(folder)
 
 
+@pytest.mark.slow  # trains an autoencoder (the fitted fixture)
 def test_save_rejects_bad_input(fitted, tmp_path):
     ae, _ = fitted
     with pytest.raises(TypeError, match="AutoencoderDetector"):
@@ -112,6 +122,7 @@ def test_quantize_int8_error_is_at_most_half_a_step():
     assert s0 == 1.0 and not q0.any()
 
 
+@pytest.mark.slow  # trains an autoencoder (the fitted fixture)
 def test_int8_autoencoder_matches_keras_and_is_smaller(fitted):
     ae, X = fitted
     float_np = practice.Int8DenseAutoencoder(ae, quantize=False)
@@ -134,6 +145,8 @@ def test_pseudonymize_is_deterministic_keyed_and_hmac():
     assert practice.pseudonymize(17, KEY + b"x")[0] != a[0]
     with pytest.raises(TypeError, match="key must be bytes"):
         practice.pseudonymize([1], "short")
+    with pytest.raises(ValueError, match="key must be bytes of length >= 16"):   # right type
+        practice.pseudonymize([1], b"short")
 
 
 # --- drift -----------------------------------------------------------------------------------
@@ -174,3 +187,13 @@ def test_drift_monitor_rejects_bad_parameters():
         practice.DriftMonitor(np.ones(10), threshold=0)
     with pytest.raises(ValueError):
         practice.DriftMonitor(np.ones(10), patience=0)
+
+
+@pytest.mark.parametrize("bad, error", [
+    (True, TypeError),            # used to be accepted as the threshold 1.0
+    ("0.25", TypeError), (None, TypeError),
+    (np.inf, ValueError), (np.nan, ValueError), (-0.1, ValueError),
+])
+def test_drift_monitor_threshold_is_a_positive_finite_number(bad, error):
+    with pytest.raises(error, match="threshold must be"):
+        practice.DriftMonitor(np.ones(10), threshold=bad)

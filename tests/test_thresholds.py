@@ -21,7 +21,19 @@ def test_flag_uses_greater_or_equal():
     np.testing.assert_array_equal(th.flag([0.1, 0.5, 0.9], 0.5), [0, 1, 1])
     np.testing.assert_array_equal(th.flag([0.1, 0.5], np.inf), [0, 0])
     with pytest.raises(TypeError, match="threshold must be a number"):
-        th.flag([0.1], np.nan)
+        th.flag([0.1], "0.5")
+
+
+@pytest.mark.parametrize("bad, error", [
+    (np.nan, ValueError),          # a number, but one that never flags anything
+    ("0.5", TypeError), (None, TypeError), (True, TypeError), (np.bool_(True), TypeError),
+])
+def test_a_threshold_is_a_real_number_not_nan(bad, error):
+    """One exception type per mistake: NaN is a bad value (ValueError), not a bad type."""
+    with pytest.raises(error, match="threshold must be a number"):
+        th.flag([0.1, 0.2], bad)
+    with pytest.raises(error, match="threshold must be a number"):
+        th.compute_threshold(lambda s: bad, [0.1, 0.2])
 
 
 @pytest.mark.parametrize("contamination", [0.01, 0.05, 0.1, 0.3])
@@ -111,6 +123,10 @@ def test_costs_must_be_non_negative_numbers():
         th.cost_threshold([0, 1], [0.1, 0.2], cost_fn=-1)
     with pytest.raises(TypeError, match="cost_fp must be a number"):
         th.cost_threshold([0, 1], [0.1, 0.2], cost_fp="1")
+    with pytest.raises(TypeError, match="cost_fp must be a number"):
+        th.cost_threshold([0, 1], [0.1, 0.2], cost_fp=True)
+    with pytest.raises(ValueError, match="cost_fn must be a finite number"):
+        th.cost_threshold([0, 1], [0.1, 0.2], cost_fn=np.inf)
 
 
 def test_registry_names():
@@ -134,7 +150,7 @@ def test_compute_threshold_accepts_names_numbers_and_functions():
     ("best_f1", None, ValueError, "validation labels"),
     ("quantile", [0, 1, 0], ValueError, "scores only"),
     ("0.5", None, ValueError, "Unknown threshold strategy"),
-    (np.nan, None, TypeError, "must be a number"),
+    (np.nan, None, ValueError, "must be a number, got NaN"),
     (lambda s: "high", None, TypeError, "must be a number"),
 ])
 def test_compute_threshold_errors(strategy, y, error, match):

@@ -6,12 +6,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-from course_utils import metrics  # noqa: E402
-from course_utils.widgets import format_state_html, threshold_explorer, threshold_state  # noqa: E402
+from course_utils import metrics
+from course_utils.widgets import format_state_html, threshold_explorer, threshold_state
 
 Y = np.array([0, 0, 0, 0, 0, 0, 1, 1])
 S = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.9, 0.6, 0.8])
