@@ -27,11 +27,11 @@ import pytest
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from course_utils import datasets, metrics
+from course_utils import benchmark, datasets, metrics
 from course_utils.detectors import IsolationForestDetector, LOFDetector
 
 SEEDS = (0, 1, 2, 3, 4)
-MAX_TRAIN_ROWS = 3_000   # as in notebook 06; the test split is never subsampled
+MAX_TRAIN_ROWS = benchmark.MAX_TRAIN_ROWS   # as in notebook 06; the test split stays whole
 
 pytestmark = pytest.mark.slow
 
@@ -39,10 +39,7 @@ pytestmark = pytest.mark.slow
 def _test_auc(name: str, protocol: str, make_detector, seed: int, **options) -> float:
     """ROC-AUC on the full test split of one detector trained on (a subsample of) the train split."""
     ds = datasets.load(name, random_state=seed, protocol=protocol, **options)
-    X_train = ds.X_train
-    if len(X_train) > MAX_TRAIN_ROWS:
-        rows = np.random.default_rng(seed).choice(len(X_train), MAX_TRAIN_ROWS, replace=False)
-        X_train = X_train[np.sort(rows)]
+    X_train = benchmark.train_rows(ds, name, seed, MAX_TRAIN_ROWS)   # notebook 06's protocol
     model = make_pipeline(StandardScaler(), make_detector(seed)).fit(X_train)
     return metrics.roc_auc(ds.y_test, model.decision_function(ds.X_test))
 
