@@ -61,6 +61,8 @@ def _non_negative(value, name: str) -> float:
 def rolling_zscore(series, window: int, min_std: float = 0.05) -> np.ndarray:
     """``|z|`` of each point against the ``window`` points before it (past only), per column.
 
+    Derived in notebook 05, which asserts that its version and this one agree.
+
     ``z[t] = (x[t] - mean(x[t-window:t])) / max(std(x[t-window:t]), min_std)`` — the history
     is the ``window`` points *before* ``t``, without ``t`` itself, and ``std`` is the
     population standard deviation. The first ``window`` points have no full history: 0.
