@@ -69,6 +69,42 @@ def _installed_sets() -> set[str]:
     return set(sets) if fingerprint == _setup_fingerprint() else set()
 
 
+PLATFORM_ADVICE = ("Use the Binder or Colab route instead (README, 'Other ways to run it'), "
+                   "or a Linux / Windows / Apple-silicon machine.")
+
+
+def platform_problem(version=None, system=None, machine=None, glibc=None) -> str | None:
+    """Why the pinned TensorFlow 2.21 cannot be installed here, or None. Checked before pip runs.
+
+    TensorFlow 2.21 publishes wheels for Python 3.10-3.13 on Linux x86-64 and aarch64 (glibc
+    2.27 or newer), Windows x86-64 and macOS on Apple silicon; none for Intel Macs (the last
+    one there is 2.16.2). The arguments default to this machine (they exist for the tests).
+    """
+    import platform
+
+    version = sys.version_info[:2] if version is None else tuple(version)
+    system = platform.system() if system is None else system
+    machine = platform.machine().lower() if machine is None else machine.lower()
+    if glibc is None and system == "Linux":
+        name, number = platform.libc_ver()
+        glibc = tuple(int(x) for x in number.split(".")[:2]) if name == "glibc" and number else None
+    shown = ".".join(str(v) for v in version)
+    if not (3, 10) <= version <= (3, 13):
+        return (f"The course needs Python 3.10-3.13 (TensorFlow 2.21 has wheels for those); this "
+                f"is Python {shown}. Install one from python.org, or use the conda route.")
+    if system == "Darwin" and machine in ("x86_64", "i386"):
+        return ("TensorFlow 2.21 has no wheel for Intel Macs (the last one is 2.16.2), so the "
+                "course's pins cannot be installed here. " + PLATFORM_ADVICE)
+    if system == "Linux" and machine not in ("x86_64", "amd64", "aarch64", "arm64"):
+        return f"TensorFlow 2.21 has no wheel for Linux on {machine}. " + PLATFORM_ADVICE
+    if system == "Linux" and glibc is not None and glibc < (2, 27):
+        return (f"TensorFlow 2.21 needs glibc 2.27 or newer; this Linux has "
+                f"{'.'.join(map(str, glibc))}. " + PLATFORM_ADVICE)
+    if system == "Windows" and machine not in ("amd64", "x86_64"):
+        return f"TensorFlow 2.21 has no wheel for Windows on {machine}. " + PLATFORM_ADVICE
+    return None
+
+
 def setup(which: str = "lab") -> None:
     """Create .venv and install the course into it, unless it is already up to date.
 
@@ -76,8 +112,9 @@ def setup(which: str = "lab") -> None:
     """
     if which not in REQUIREMENTS:
         sys.exit(f"usage: python3 tasks.py setup [{'|'.join(REQUIREMENTS)}]")
-    if sys.version_info < (3, 10):  # noqa: UP036 - tasks.py must explain, not crash, on old Pythons
-        sys.exit(f"The course needs Python 3.10-3.13; this is {sys.version.split()[0]}.")
+    problem = platform_problem()
+    if problem:
+        sys.exit(problem)
     if not PYTHON.exists():
         print("Creating the virtual environment .venv/ ...", flush=True)
         _run([sys.executable, "-m", "venv", VENV])

@@ -168,3 +168,26 @@ def test_no_sys_path_edits_anywhere():
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == [], f"sys.path edits in {offenders}"
     assert sys.version_info >= (3, 10)
+
+
+@pytest.mark.parametrize(("kwargs", "expected"), [
+    ({"version": (3, 11), "system": "Linux", "machine": "x86_64", "glibc": (2, 36)}, None),
+    ({"version": (3, 10), "system": "Linux", "machine": "aarch64", "glibc": (2, 31)}, None),
+    ({"version": (3, 13), "system": "Darwin", "machine": "arm64"}, None),
+    ({"version": (3, 12), "system": "Windows", "machine": "AMD64"}, None),
+    ({"version": (3, 11), "system": "Darwin", "machine": "x86_64"}, "no wheel for Intel Macs"),
+    ({"version": (3, 9), "system": "Linux", "machine": "x86_64"}, "needs Python 3.10-3.13"),
+    ({"version": (3, 14), "system": "Linux", "machine": "x86_64"}, "needs Python 3.10-3.13"),
+    ({"version": (3, 11), "system": "Linux", "machine": "x86_64", "glibc": (2, 17)}, "glibc 2.27"),
+    ({"version": (3, 11), "system": "Linux", "machine": "riscv64", "glibc": (2, 36)}, "riscv64"),
+])
+def test_tasks_explains_an_unsupported_platform_before_pip_runs(kwargs, expected):
+    problem = _load_tasks().platform_problem(**kwargs)
+    if expected is None:
+        assert problem is None
+    else:
+        assert expected in problem and ("Binder" in problem or "python.org" in problem)
+
+
+def test_this_machine_is_a_supported_platform():
+    assert _load_tasks().platform_problem() is None
