@@ -7,6 +7,8 @@
     python3 tasks.py regen NOTEBOOK...   re-execute notebooks and store their outputs
     python3 tasks.py doctor              check the environment and print fixes
     python3 tasks.py setup [lab|test]    only set up: runtime + JupyterLab (default), or all
+    python3 tasks.py student [OUTDIR]    write the notebooks without their solutions (a handout)
+    python3 tasks.py set-repo OWNER/NAME [--ref REF]   point every badge and link at a repository
 
 `test` also needs Chromium for the browser tests: it installs Debian's package when it
 is missing and it can (Debian/Ubuntu as root), or says how to (or `-m "not browser"`).
@@ -196,7 +198,10 @@ def doctor() -> None:
 
 def main(argv: list[str]) -> None:
     commands = {"lab": lab, "test": test, "regen": regen, "doctor": lambda _: doctor(),
-                "setup": lambda args: setup(*args[:1])}
+                "setup": lambda args: setup(*args[:1]),
+                "student": lambda args: (setup(), _run([PYTHON, ROOT / "tools" / "student_edition.py",
+                                                        *(["--output", args[0]] if args else [])])),
+                "set-repo": lambda args: _run([sys.executable, ROOT / "tools" / "set_repo.py", *args])}
     if not argv or argv[0] not in commands:
         print(__doc__)
         sys.exit(2)

@@ -9,8 +9,10 @@ nothing.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,8 +22,19 @@ import nbformat
 import pytest
 from conftest import NOTEBOOKS, ROOT
 
-REPO = "dl-anomaly-course/course"   # GitHub owner/name the badges launch
-BRANCH = "main"
+
+def _load_set_repo():
+    spec = importlib.util.spec_from_file_location("set_repo", ROOT / "tools" / "set_repo.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("set_repo", module)   # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+set_repo = _load_set_repo()
+SOURCE = set_repo.read_source(ROOT)   # pyproject.toml [project.urls]: the single source
+REPO = SOURCE.repo or set_repo.PLACEHOLDER   # GitHub owner/name the badges launch
+BRANCH = SOURCE.ref
 BINDER = f"https://mybinder.org/v2/gh/{REPO}/{BRANCH}?urlpath=lab/tree/notebooks/{{name}}"
 COLAB = f"https://colab.research.google.com/github/{REPO}/blob/{BRANCH}/notebooks/{{name}}"
 
@@ -246,3 +259,120 @@ def test_colab_cell_checks_catch_unguarded_and_incomplete_cells():
     loaded = not_loaded.replace("    %cd", "    import site, sysconfig\n"
                                 "    site.addsitedir(sysconfig.get_paths()['purelib'])\n    %cd")
     assert colab_cell_problems(loaded) == []
+
+
+# --- one source for the repository: pyproject.toml [project.urls] ------------------------------
+
+def test_every_file_agrees_with_the_configured_repository():
+    bad = [str(p.relative_to(ROOT)) for p in set_repo.disagreeing(ROOT)]
+    assert bad == [], ("these files disagree with pyproject.toml's [project.urls] Repository: "
+                       "run `python3 tools/set_repo.py` (or `python3 tasks.py set-repo "
+                       "OWNER/NAME`):\n" + "\n".join(bad))
+    if SOURCE.repo:
+        assert SOURCE.repo not in set_repo.PLACEHOLDER
+
+
+def _copy_sources(dest: Path) -> Path:
+    for name in ("pyproject.toml", "README.md", "CITATION.cff"):
+        shutil.copy2(ROOT / name, dest / name)
+    for folder in ("notebooks", "docs"):
+        (dest / folder).mkdir()
+        for path in sorted((ROOT / folder).glob("*.ipynb" if folder == "notebooks" else "*.md")):
+            shutil.copy2(path, dest / folder / path.name)
+    return dest
+
+
+def _all_text(root: Path) -> str:
+    files = [root / "pyproject.toml", root / "README.md", root / "CITATION.cff",
+             *sorted((root / "notebooks").glob("*.ipynb")), *sorted((root / "docs").glob("*.md"))]
+    return "\n".join(p.read_text(encoding="utf-8") for p in files)
+
+
+def test_set_repo_rewrites_every_link_and_is_idempotent(tmp_path, capsys):
+    root = _copy_sources(tmp_path)
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    assert set_repo.main([], root) == 0                       # the current value: no change
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+    old = _all_text(root).count(REPO)
+    assert old >= 3 * len(NOTEBOOKS)                          # 2 badges + 1 clone URL each
+
+    assert set_repo.main(["someone/anomaly-course", "--ref", "v1.0"], root) == 0
+    text = _all_text(root)
+    assert REPO not in text or REPO in set_repo.PLACEHOLDER
+    assert text.count("someone/anomaly-course") >= old
+    assert set_repo.read_source(root) == set_repo.Source("someone/anomaly-course", "v1.0")
+    assert set_repo.disagreeing(root) == []
+    for path in sorted((root / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        first = nb.cells[0].source
+        assert (f"https://mybinder.org/v2/gh/someone/anomaly-course/v1.0?urlpath=lab/tree/"
+                f"notebooks/{path.name})") in first
+        assert (f"https://colab.research.google.com/github/someone/anomaly-course/blob/v1.0/"
+                f"notebooks/{path.name})") in first
+        setup = next(c for c in nb.cells if c.cell_type == "code")
+        assert '"https://github.com/someone/anomaly-course", "/content/course"' in setup.source
+        raw = path.read_text(encoding="utf-8")
+        assert raw == json.dumps(json.loads(raw), indent=1, ensure_ascii=False) + "\n"
+    assert 'repository-code: "https://github.com/someone/anomaly-course"' in \
+        (root / "CITATION.cff").read_text(encoding="utf-8")
+    assert "mybinder.org/v2/gh/someone/anomaly-course/v1.0?" in \
+        (root / "README.md").read_text(encoding="utf-8")
+
+    # no repository: no badges at all, nothing that names a wrong one
+    assert set_repo.main(["--none"], root) == 0
+    text = _all_text(root)
+    assert "someone/anomaly-course" not in text
+    assert "[![Binder]" not in text and "[![Open In Colab]" not in text
+    assert "[![Launch on Binder]" not in text and "repository-code" not in text
+    assert set_repo.disagreeing(root) == []
+    assert set_repo.main([], root) == 0 and set_repo.disagreeing(root) == []
+
+    # and back: byte for byte what it was
+    assert set_repo.main([REPO, "--ref", BRANCH], root) == 0
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+    capsys.readouterr()
+
+
+def test_check_lists_every_file_that_disagrees(tmp_path, capsys):
+    root = _copy_sources(tmp_path)
+    assert set_repo.main(["--check"], root) == 0
+    readme = root / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8").replace(
+        f"/v2/gh/{REPO}/", "/v2/gh/someone/fork/"), encoding="utf-8")
+    notebook = root / "notebooks" / NOTEBOOKS[0].name
+    notebook.write_text(notebook.read_text(encoding="utf-8").replace(
+        f"github.com/{REPO}", "github.com/someone/fork"), encoding="utf-8")
+    capsys.readouterr()
+    assert set_repo.main(["--check"], root) == 1
+    out = capsys.readouterr().out
+    assert "README.md" in out and f"notebooks/{NOTEBOOKS[0].name}" in out
+    assert set(set_repo.disagreeing(root)) == {readme, notebook}
+
+
+def test_check_runs_as_a_command():
+    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "set_repo.py"), "--check"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# --- licences and citation ----------------------------------------------------------------------
+
+def test_licence_files_exist():
+    assert "MIT License" in (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert "CC BY 4.0" in (ROOT / "LICENSE-content.md").read_text(encoding="utf-8")
+    data = (ROOT / "data" / "LICENSES.md").read_text(encoding="utf-8")
+    assert (ROOT / "data" / "nab" / "LICENSE.txt").is_file()
+    for needed in ("nab/LICENSE.txt", "ODC-By 1.0", "UCR", "CC BY 4.0"):
+        assert needed in data
+
+
+def test_citation_names_the_configured_repository_and_version():
+    text = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    fields = dict(re.findall(r"^([a-z-]+):\s*(.*)$", text, re.M))
+    assert fields["cff-version"] == "1.2.0"
+    for key in ("message", "title", "authors", "license", "version"):
+        assert key in fields, f"CITATION.cff needs {key}"
+    assert re.search(r"^authors:\n  - name: \S", text, re.M)
+    assert fields["version"].strip('"') == set_repo.project_version(ROOT)
+    expected = f"https://github.com/{SOURCE.repo}" if SOURCE.repo else None
+    assert set_repo.citation_repository(text) == expected
