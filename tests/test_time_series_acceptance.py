@@ -111,3 +111,25 @@ def test_alarm_time_budget_prevents_the_endless_alarm():
     # the degenerate bottom threshold: perfect-looking numbers, everything flagged
     flags = np.ones_like(y)
     assert metrics.event_recall(y, flags) == 1.0 and metrics.false_alarms_per_day(flags, y, per_day) == 0
+
+
+@pytest.mark.slow
+def test_ecg5000_knn_is_as_good_as_the_autoencoder_over_seeds():
+    """Notebook 09's ECG5000 claim on seeds 0-2, not one: kNN within 0.01 of the dense autoencoder
+    (anomaly = positive), PCA and Isolation Forest behind. Measured: AE 0.988 / 0.983 / 0.989,
+    kNN 0.984 / 0.983 / 0.984, PCA 0.971 / 0.954 / 0.956, IForest 0.939 / 0.939 / 0.940."""
+    from course_utils import datasets
+    from course_utils.autoencoder import AutoencoderDetector
+    from course_utils.detectors import IsolationForestDetector, KNNDetector, PCADetector
+
+    for seed in (0, 1, 2):
+        ecg = datasets.load("ecg5000", random_state=seed)
+        ae = AutoencoderDetector("dense", epochs=30, random_state=seed).fit(ecg.X_train)
+        auc = {"AE": metrics.roc_auc(ecg.y_test, ae.decision_function(ecg.X_test))}
+        mean, std = ecg.X_train.mean(axis=0), ecg.X_train.std(axis=0)
+        for name, detector in {"PCA": PCADetector(), "kNN": KNNDetector(),
+                               "IForest": IsolationForestDetector(random_state=seed)}.items():
+            detector.fit((ecg.X_train - mean) / std)
+            auc[name] = metrics.roc_auc(ecg.y_test, detector.decision_function((ecg.X_test - mean) / std))
+        assert abs(auc["kNN"] - auc["AE"]) < 0.01, (seed, auc)
+        assert min(auc["AE"], auc["kNN"]) > max(auc["PCA"], auc["IForest"]), (seed, auc)
