@@ -310,7 +310,9 @@ def test_set_repo_rewrites_every_link_and_is_idempotent(tmp_path, capsys):
         assert (f"https://colab.research.google.com/github/someone/anomaly-course/blob/v1.0/"
                 f"notebooks/{path.name})") in first
         setup = next(c for c in nb.cells if c.cell_type == "code")
-        assert '"https://github.com/someone/anomaly-course", "/content/course"' in setup.source
+        assert setup.source + "\n" == set_repo.colab_cell(set_repo.read_source(root))
+        assert ('REPO, REF, HOME = "https://github.com/someone/anomaly-course", "v1.0", '
+                '"/content/course"') in setup.source
         raw = path.read_text(encoding="utf-8")
         assert raw == json.dumps(json.loads(raw), indent=1, ensure_ascii=False) + "\n"
     assert 'repository-code: "https://github.com/someone/anomaly-course"' in \

@@ -5,7 +5,9 @@ The single source is ``[project.urls] Repository`` in pyproject.toml (plus the b
 REF, kept in ``[project.urls] Binder``, which this tool writes). From it follow:
 
 - each notebook's launch badges (first cell): Binder (JupyterLab at the notebook) and Colab;
-- the Colab set-up cell's ``git clone ... https://github.com/OWNER/NAME``;
+- the Colab set-up cell (the first code cell of every notebook, and its copy in
+  docs/instructor_guide.md), generated whole from ``colab_cell``: it clones the repository
+  at REF, moves an existing copy to REF, and installs the course without its dependencies;
 - the README's Binder badge, the links in docs/*.md, and CITATION.cff's ``repository-code``
   (and its ``version``, from pyproject.toml).
 
@@ -32,7 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = "OWNER/NAME"      # the clone URL and docs without a configured repository
-DEFAULT_REF = "main"
+DEFAULT_REF = "main"            # only where pyproject.toml has no version to make a tag from
 
 _PART = r"[^/\s)`\"'<>?]+"
 _BINDER_URL = re.compile(
@@ -41,7 +43,9 @@ _BINDER_URL = re.compile(
 _COLAB_URL = re.compile(
     rf"https://colab\.research\.google\.com/github/{_PART}/{_PART}/blob/{_PART}/"
     rf"(notebooks/[^\s)`\"'<>]+?\.ipynb)")
-_CLONE_URL = re.compile(rf"(?<=\")https://github\.com/{_PART}/{_PART}(?=\", \"/content/course\")")
+COLAB_FIRST_LINE = "# Google Colab only:"
+# the cell's copy in the instructor guide: a fenced block that starts with the cell's first line
+_COLAB_BLOCK = re.compile(r"(?<=```python\n)# Google Colab only:.*?(?=```)", re.S)
 _NB_BADGE = re.compile(r"^\[!\[(?:Binder|Open In Colab)\]\([^)]*\)\]\([^)]*\)[ \t]*$")
 _README_BADGE = re.compile(r"^\[!\[Launch on Binder\]\([^)]*\)\]\([^)]*\)[ \t]*$")
 _REPO = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+$")
@@ -103,13 +107,19 @@ def read_source(root: Path = ROOT) -> Source:
                          "https://github.com/OWNER/NAME")
     binder = re.search(r'^Binder\s*=\s*"https://mybinder\.org/v2/gh/[^/"]+/[^/"]+/([^/"?]+)"',
                        section, re.M)
-    return Source(repo, binder.group(1) if binder else DEFAULT_REF)
+    return Source(repo, binder.group(1) if binder else release_tag(root))
 
 
 def project_version(root: Path = ROOT) -> str | None:
     text = (root / "pyproject.toml").read_text(encoding="utf-8")
     match = re.search(r'^version\s*=\s*"([^"]+)"', text, re.M)
     return match.group(1) if match else None
+
+
+def release_tag(root: Path = ROOT) -> str:
+    """The default ref: the release tag ``v<version>`` of pyproject.toml's version."""
+    version = project_version(root)
+    return f"v{version}" if version else DEFAULT_REF
 
 
 def render_pyproject(text: str, source: Source) -> str:
@@ -136,7 +146,46 @@ def render_links(text: str, source: Source) -> str:
     """Every Binder / Colab launch URL and Colab clone URL in ``text``, for ``source``."""
     text = _BINDER_URL.sub(lambda m: source.binder(m.group(1)), text)
     text = _COLAB_URL.sub(lambda m: source.colab(m.group(1)), text)
-    return _CLONE_URL.sub(source.url, text)
+    return text
+
+
+def colab_cell(source: Source) -> str:
+    """The Colab set-up cell: the course at ``source.ref`` in /content/course, installed.
+
+    A fixed ref (a release tag), not a moving branch, so the package and data Colab installs
+    match the notebook the badge opened. Run again in the same runtime, it moves the existing
+    copy to that ref (a copy from an older release would otherwise be kept). ``--no-deps``
+    keeps Colab's own TensorFlow and NumPy: the pins installed beside them break its runtime.
+    """
+    return f"""{COLAB_FIRST_LINE} fetch the course and install its package. Elsewhere this cell does nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import site
+    import subprocess
+    import sysconfig
+
+    REPO, REF, HOME = "{source.url}", "{source.ref}", "/content/course"
+    if not os.path.isdir(HOME):
+        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", REF, REPO, HOME],
+                       check=True)
+    else:  # a copy from earlier in this runtime: move it to REF (edits inside it are dropped)
+        subprocess.run(["git", "-C", HOME, "fetch", "--quiet", "--depth", "1", "origin", REF],
+                       check=True)
+        subprocess.run(["git", "-C", HOME, "checkout", "--quiet", "--force", "FETCH_HEAD"],
+                       check=True)
+    # --no-deps: use Colab's own NumPy, TensorFlow, ... (installing the pins beside them breaks)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "-e", HOME],
+                   check=True)
+    site.addsitedir(sysconfig.get_paths()["purelib"])  # use the new install without a restart
+    os.chdir(os.path.join(HOME, "notebooks"))
+"""
+
+
+def render_guide(text: str, source: Source) -> str:
+    """A doc: its launch links, and the Colab cell's copy (the instructor guide) regenerated."""
+    return _COLAB_BLOCK.sub(lambda m: colab_cell(source), render_links(text, source))
 
 
 def notebook_badges(notebook: str, source: Source) -> str:
@@ -162,6 +211,8 @@ def render_notebook(raw: str, notebook: str, source: Source) -> str:
         new = render_links(old, source)
         if index == 0 and cell.get("cell_type") == "markdown":
             new = render_first_cell(new, notebook, source)
+        if cell.get("cell_type") == "code" and old.startswith(COLAB_FIRST_LINE):
+            new = colab_cell(source).rstrip("\n")
         if new != old:
             cell["source"] = new.splitlines(keepends=True)
             changed = True
@@ -218,7 +269,7 @@ def expected_files(source: Source, root: Path = ROOT) -> dict[Path, tuple[str, s
         add(path, lambda t, p=path: render_notebook(t, f"notebooks/{p.name}", source))
     add(root / "README.md", lambda t: render_readme(t, source))
     for path in sorted((root / "docs").glob("*.md")):
-        add(path, lambda t: render_links(t, source))
+        add(path, lambda t: render_guide(t, source))
     version = project_version(root)
     add(root / "CITATION.cff", lambda t: render_citation(t, source, version))
     return out
@@ -249,8 +300,8 @@ def apply(source: Source, root: Path = ROOT) -> list[Path]:
 def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("repo", nargs="?", help="OWNER/NAME on GitHub (default: keep pyproject's)")
-    parser.add_argument("--ref", help=f"branch or tag the badges launch (default: {DEFAULT_REF}, "
-                                      "or the one configured)")
+    parser.add_argument("--ref", help="tag (or branch) the badges launch and Colab clones "
+                                      "(default: the one configured, else v<version>)")
     parser.add_argument("--none", action="store_true", help="no repository: omit the badges")
     parser.add_argument("--check", action="store_true",
                         help="change nothing; exit 1 listing every file that disagrees")
