@@ -1,41 +1,50 @@
 """Benchmark every course detector on every tabular course dataset (offline, deterministic).
 
-    python benchmarks/detection.py                  # full run: 6 datasets × 11 detectors × 5 seeds
-    python benchmarks/detection.py --quick --output /tmp/bench    # CI-sized, under 3 min
+    python benchmarks/detection.py --output benchmarks/results   # regenerate the stored results
+    python benchmarks/detection.py                  # the same full run, into a temporary folder
+    python benchmarks/detection.py --quick          # a smoke run (under 5 min), temporary folder
     python benchmarks/detection.py --seeds 3 --datasets shuttle,ecg --detectors IForest,AE
 
 Writes ``detection.json`` (every run, the per-cell mean ± sd, the configuration and the
-software versions) and ``detection.md`` (tables) into ``--output`` (default
-``benchmarks/results``). One progress line per dataset / detector / seed goes to stderr.
-The protocol and the code live in :mod:`course_utils.benchmark`, which notebook 10 uses too.
+software versions) and ``detection.md`` (tables) into ``--output``. **Without ``--output``
+the results go to a new temporary folder** (printed at the end), so a trial run never
+overwrites the stored results that notebook 10 reads and checks. Only the first command above
+writes into the repository; the stored files say which command made them. A progress bar
+(one line per fit, with the time left) goes to stderr. The protocol and the code live in
+:mod:`course_utils.benchmark`, which notebook 10 uses too.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 from course_utils import benchmark
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The folder notebook 10 reads; written only when ``--output`` names it.
+STORED = ROOT / "benchmarks" / "results"
 #: --quick: two small datasets, four detectors and one fusion, two seeds, a short AE.
 QUICK = {"datasets": ["breast_cancer", "digits"],
          "detectors": ["Gaussian", "IForest", "PCA", "AE", "Fusion rank (IForest+AE)"],
          "seeds": 2, "ae_epochs": 20}
+FULL = {"datasets": None, "detectors": None, "seeds": 5, "ae_epochs": 100}
 
 
 def _names(text: str | None) -> list[str] | None:
     return None if text is None else [n.strip() for n in text.split(",") if n.strip()]
 
 
-def argv_given(argv):
-    return list(argv if argv is not None else sys.argv[1:])
+def _command(argv: list[str]) -> str:
+    return "python benchmarks/detection.py" + "".join(" " + a for a in argv)
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a CI-sized run (" + ", ".join(
+    parser.add_argument("--quick", action="store_true", help="a smoke run (" + ", ".join(
         f"{k}={v}" for k, v in QUICK.items()) + "); other options override it")
     parser.add_argument("--seeds", type=int, help="number of seeds, 0 … N-1 (default 5)")
     parser.add_argument("--datasets", help="comma-separated, from: " + ", ".join(benchmark.DATASETS))
@@ -44,14 +53,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="cap on the training rows (default 3000, as notebook 06; 0: no cap)")
     parser.add_argument("--ae-epochs", type=int, help="autoencoder's maximum epochs (default 100)")
     parser.add_argument("--protocol", default="normal-only", choices=["normal-only", "contaminated"])
-    parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results",
-                        help="folder for detection.json and detection.md")
+    parser.add_argument("--output", type=Path,
+                        help="folder for detection.json and detection.md (default: a new "
+                             f"temporary folder; `--output {STORED.relative_to(ROOT)}` "
+                             "regenerates the stored results)")
     parser.add_argument("--stem", default="detection", help="file name stem (default detection)")
     args = parser.parse_args(argv)
 
-    defaults = QUICK if args.quick else {"datasets": None, "detectors": None, "seeds": 5,
-                                         "ae_epochs": 100}
+    defaults = QUICK if args.quick else FULL
     seeds = args.seeds if args.seeds is not None else defaults["seeds"]
+    if seeds < 1:
+        parser.error("--seeds must be >= 1")
     datasets = _names(args.datasets) or defaults["datasets"] or list(benchmark.DATASETS)
     detectors = _names(args.detectors) or defaults["detectors"]
     epochs = args.ae_epochs if args.ae_epochs is not None else defaults["ae_epochs"]
@@ -59,12 +71,12 @@ def main(argv: list[str] | None = None) -> int:
         datasets, detectors, seeds=range(seeds), max_train_rows=args.max_train_rows or None,
         ae_epochs=epochs, protocol=args.protocol,
         progress=lambda line: print(line, file=sys.stderr, flush=True))
-    full = not args.quick and argv_given(argv) == []
-    mode = "quick run (`--quick`)" if args.quick else "full run" if full else "partial run"
-    header = (f"# Detection benchmark\n\nGenerated by `python benchmarks/detection.py"
-              f"{''.join(' ' + a for a in argv_given(argv))}`: a {mode}.")
-    json_path, md_path = benchmark.write_results(result, args.output, stem=args.stem,
-                                                 header=header)
+    options = [a for a in argv if a not in ("--output", str(args.output))]
+    mode = ("quick run (`--quick`)" if args.quick else "full run" if not options
+            else "partial run")
+    header = f"# Detection benchmark\n\nGenerated by `{_command(argv)}`: a {mode}."
+    out = args.output if args.output is not None else Path(tempfile.mkdtemp(prefix="detection-"))
+    json_path, md_path = benchmark.write_results(result, out, stem=args.stem, header=header)
     print(f"wrote {json_path} and {md_path} in {result['total_s']:.0f} s", flush=True)
     return 0
 

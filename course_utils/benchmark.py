@@ -177,6 +177,7 @@ def run_benchmark(dataset_names: Sequence[str] = DATASETS, detector_names: Seque
                                             if f in FUSIONS)]
     start, runs = time.perf_counter(), []
     say = progress or (lambda line: None)
+    total, done = len(dataset_names) * len(seeds) * len(detector_names), 0
     for dataset in dataset_names:
         for seed in seeds:
             ds = datasets.load(dataset, random_state=seed, protocol=protocol)
@@ -208,8 +209,10 @@ def run_benchmark(dataset_names: Sequence[str] = DATASETS, detector_names: Seque
                     models[dataset, name, seed] = model
                 runs.append({**base, "detector": name, "roc_auc": roc, "pr_auc": pr,
                              "fit_s": fit_s, "score_s": score_s})
-                say(f"[{time.perf_counter() - start:7.1f} s] {dataset:<14} {name:<24} seed {seed}"
-                    f"  ROC-AUC {roc:.3f}  PR-AUC {pr:.3f}  fit {fit_s:.2f} s")
+                done += 1
+                say(f"{_progress(done, total, time.perf_counter() - start)} {dataset:<14} "
+                    f"{name:<24} seed {seed}  ROC-AUC {roc:.3f}  PR-AUC {pr:.3f}  "
+                    f"fit {fit_s:.2f} s")
     config = {"datasets": dataset_names, "detectors": detector_names, "seeds": seeds,
               "max_train_rows": max_train_rows, "ae_epochs": ae_epochs, "protocol": protocol,
               "scaling": "StandardScaler fitted on the training rows",
@@ -218,6 +221,15 @@ def run_benchmark(dataset_names: Sequence[str] = DATASETS, detector_names: Seque
     return {"schema": SCHEMA, "config": config, "environment": _environment(),
             "skipped": SKIPPED, "runs": runs, "summary": summary(runs),
             "total_s": time.perf_counter() - start}
+
+
+def _progress(done: int, total: int, elapsed: float, width: int = 20) -> str:
+    """A one-line progress bar: ``[#####-----]  12/40  30 %  45 s, ~1 min left``."""
+    filled = int(width * done / total) if total else width
+    left = elapsed / done * (total - done) if done else 0.0
+    eta = f"~{left / 60:.0f} min left" if left >= 90 else f"~{left:.0f} s left"
+    return (f"[{'#' * filled}{'-' * (width - filled)}] {done:>{len(str(total))}}/{total} "
+            f"{100 * done / max(total, 1):3.0f} %  {elapsed:6.0f} s, {eta:<13}")
 
 
 def _environment() -> dict:

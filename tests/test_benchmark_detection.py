@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import json
+import re
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +56,32 @@ def test_quick_path_writes_json_and_markdown(tmp_path, tiny_fusion, capsys):
     for name in TINY["detector_names"]:
         assert f"| {name} |" in markdown
     assert "ROC-AUC" in markdown and "PR-AUC" in markdown and "*chance*" in markdown
+
+
+def _stat(path: Path):
+    return (path.stat().st_mtime_ns, path.stat().st_size) if path.exists() else None
+
+
+def test_a_run_without_output_writes_to_a_temporary_folder_not_the_repository(tmp_path, monkeypatch):
+    """The README's trial commands never touch the stored results notebook 10 checks."""
+    stored = ROOT / "benchmarks" / "results"
+    watched = [*stored.glob("*"), ROOT / "detection.json", ROOT / "detection.md",
+               ROOT / "benchmarks" / "detection.json", ROOT / "benchmarks" / "detection.md"]
+    before = {p: _stat(p) for p in watched}
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        assert _cli().main(["--datasets", "breast_cancer", "--detectors", "PCA,Gaussian",
+                            "--seeds", "1"]) == 0
+    assert {p: _stat(p) for p in watched} == before, "stored results were modified"
+    match = re.search(r"wrote (\S+) and (\S+) in", out.getvalue())
+    assert match, out.getvalue()
+    json_path = Path(match[1])
+    assert tmp_path in json_path.parents and json_path.name == "detection.json"
+    assert benchmark.load_results(json_path)["config"]["datasets"] == ["breast_cancer"]
+    assert "partial run" in Path(match[2]).read_text()
+    # the progress bar: one line per fit, counting up to the total
+    assert "1/2" in err.getvalue() and "2/2 100 %" in err.getvalue()
 
 
 def test_two_runs_give_identical_aucs(tiny_fusion):
