@@ -4,11 +4,12 @@ Two kinds of helpers:
 
 * tools: ``rel_error(a, b)`` and ``numerical_gradient(f, x)``;
 * checks: ``check_gradient``, ``check_gradients`` (every parameter of a dict at once),
-  ``check_model_gradients``, ``check_shape``, ``check_close``, ``check_value`` and
+  ``check_model_gradients``, ``check_backward_lines`` (a backward pass written line by
+  line, each line checked on its own), ``check_shape``, ``check_close``, ``check_value`` and
   ``check_function``. A check prints a one-line ``✓`` message when the work is right and
   raises ``AssertionError`` when it is not, with a message that names the likely mistake:
   a flipped sign, a transposed matrix, a missing or extra constant factor (the ½ of
-  ½(y − t)², the 1/n of a mean), a wrong shape, an all-zero result, a function that
+  ½(ŷ − y)², the 1/n of a mean), a sum over the wrong axis, a wrong shape, an all-zero result, a function that
   changed its input. Pass ``verbose=False`` to silence the ``✓`` line.
 
 Exercises are CI-safe: an exercise gives a stub that raises ``NotImplementedError`` (or an
@@ -31,7 +32,7 @@ import numpy as np
 from ._validate import as_float_array
 
 __all__ = ["rel_error", "numerical_gradient", "check_gradient", "check_gradients",
-           "check_model_gradients", "check_shape", "check_close", "check_value",
+           "check_model_gradients", "check_backward_lines", "check_shape", "check_close", "check_value",
            "check_function"]
 
 
@@ -254,6 +255,70 @@ def check_model_gradients(model, X, y, loss="mse", tol=1e-7, *, eps=1e-5,
 
 
 @_skips_stubs
+def check_backward_lines(answers, losses, points, tol=1e-7, *, hints=None, eps=1e-5,
+                         verbose=True) -> dict | None:
+    """Check a backward pass written line by line: each line against its own numerical gradient.
+
+    answers: your lines, a dict ``{line name: array}`` in the order you compute them, e.g.
+    ``{"d2": ..., "W2": ..., "b2": ..., "d1": ..., "W1": ..., "b1": ...}``; a line that is
+    still ``...`` is "not attempted yet". losses: ``{line name: f}`` where ``f(v)`` is the loss
+    when the quantity of that line (a pre-activation z⁽ˡ⁾ for a δ line, a parameter for a
+    gradient line) is replaced by ``v``; points: ``{line name: the value at which to
+    differentiate}``. hints: optional ``{line name: sentence}`` added when that line is wrong.
+
+    Lines are checked in order. Each one is compared with the numerical gradient of its own
+    loss, so a wrong line is named on its own, with what looks wrong: a flipped sign, a
+    transpose, a missing factor (such as the 1/n of the mean), a sum over the wrong axis, a
+    wrong shape. Later lines usually use earlier ones, so the first wrong line is the one to
+    fix. Prints one line per checked line; returns ``{line name: relative error}`` for the
+    lines done, or raises ``AssertionError`` for the first wrong one.
+    """
+    if not isinstance(answers, dict) or not answers:
+        raise TypeError("answers must be a non-empty dict {line name: array}, got "
+                        f"{type(answers).__name__}.")
+    missing = [k for k in answers if k not in losses or k not in points]
+    if missing:
+        raise ValueError(f"losses and points need an entry for every line; missing {missing}.")
+    hints = hints or {}
+    done, errors = [], {}
+    for name, answer in answers.items():
+        if answer is ...:
+            if not done:
+                raise _NotAttempted(name)
+            _report(done, verbose)
+            print(f"⏳ {name} not attempted yet: replace its ... and run this cell again.")
+            return errors
+        point = as_float_array(points[name], f"points[{name!r}]", ndim=None)
+        numerical = numerical_gradient(losses[name], point, eps=eps)
+        got = _as_answer(answer, name)
+        problem = (_shape_problem(got, numerical.shape, name, _OF.get(name[:1], name))
+                   or _value_problem(got, name))
+        if not problem:
+            errors[name] = rel_error(got, numerical)
+            if not errors[name] <= tol:
+                problem = (f"{name} does not match the numerical gradient: relative error "
+                           f"{errors[name]:.1e} > tolerance {_fmt_tol(tol)}.\n"
+                           + _mismatch_hint(got, numerical, tol, "numerical"))
+        if problem:
+            _report(done, verbose)
+            after = (f"\nThe lines before it are right ({', '.join(done)}); the lines after it "
+                     "use it, so fix this one first." if done else "")
+            raise AssertionError(_with_hint(f"Line {name}: {problem}{after}", hints.get(name)))
+        done.append(name)
+    _report(done, verbose, complete=True)
+    return errors
+
+
+_OF = {"d": "its z", "W": "the weights", "b": "the biases"}
+
+
+def _report(done, verbose, complete=False):
+    if verbose and done:
+        tail = ": the whole backward pass is right" if complete else ""
+        print(f"✓ {', '.join(done)} match the numerical gradients{tail}.")
+
+
+@_skips_stubs
 def check_shape(arr, expected_shape, name="array", *, verbose=True) -> None:
     """Check ``arr.shape`` against ``expected_shape``; ``None`` in it matches any size.
 
@@ -386,6 +451,13 @@ def _shape_problem(got, expected_shape, name, of=None):
     elif _shape_matches(shape[1:], expected_shape):
         msg += (" It has one entry per sample: sum over the samples, e.g. "
                 "delta.sum(axis=0) for a bias.")
+    elif len(shape) == 1 and len(expected_shape) == 1:
+        msg += (" If it is a sum over the batch, it is over the wrong axis: delta has one row "
+                "per sample, and delta.sum(axis=0) sums over the samples (rows), leaving one "
+                "entry per neuron; axis=1 sums over the neurons.")
+    elif shape == () and len(expected_shape) == 1:
+        msg += (" A sum without an axis adds up everything: sum over the samples only, "
+                "delta.sum(axis=0), to keep one entry per neuron.")
     elif None not in expected_shape and got.size == np.prod(expected_shape):
         msg += f" Same number of entries: reshape it with .reshape{_fmt_shape(expected_shape)}."
     return msg
@@ -437,10 +509,10 @@ def _factor_hint(c, want_name, size):
             return None
         why = None
     elif np.isclose(k, 2, rtol=1e-3):
-        why = ("the ½ of E = ½(y − t)² cancels the 2 of the square: d/dy ½(y − t)² = (y − t) "
+        why = ("the ½ of E = ½(ŷ − y)² cancels the 2 of the square: d/dŷ ½(ŷ − y)² = (ŷ − y) "
                "(or, with 2 samples, the 1/n of a mean is missing)")
     elif np.isclose(k, 0.5, rtol=1e-3):
-        why = "if your loss is (y − t)² without the ½, its derivative is 2(y − t)"
+        why = "if your loss is (ŷ − y)² without the ½, its derivative is 2(ŷ − y)"
     elif size == 1:  # any two numbers are proportional: only the factors above tell
         return None
     elif k > 1 and np.isclose(k, round(k), rtol=1e-3):
@@ -453,7 +525,7 @@ def _factor_hint(c, want_name, size):
         why = "a constant factor is missing or extra"
     parts = [why] if why else []
     if c < 0:
-        parts.insert(0, "the sign is flipped (look for (t − y) where d/dy ½(y − t)² = +(y − t))")
+        parts.insert(0, "the sign is flipped (look for (y − ŷ) where d/dŷ ½(ŷ − y)² = +(ŷ − y))")
     head = (f"It has the opposite sign of the {want_name} one (yours ≈ −{want_name})"
             if why is None else f"It is {c:.3g} × the {want_name} one")
     return f"{head}: " + "; and ".join(parts) + "."
