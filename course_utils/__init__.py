@@ -21,6 +21,7 @@ forecast        the forecasting detector (Keras at fit time only)
 timeseries      causal building blocks for streams (z-scores, likelihood)
 practice        saving, int8 compression, pseudonymisation, drift monitoring
 benchmark       the detection benchmark behind notebook 10
+model_selection choosing a detector's parameters on validation data
 ============== ==============================================================
 
 Importing the package is instant: submodules load on first use, and nothing
@@ -42,6 +43,7 @@ _SUBMODULES = {
     "doctor",
     "forecast",
     "metrics",
+    "model_selection",
     "models",
     "nn_numpy",
     "plotting",

@@ -37,9 +37,10 @@ import numpy as np
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from . import datasets, detectors, metrics
+from . import datasets, detectors, metrics, model_selection
 
-__all__ = ["CLASSICAL", "DATASETS", "DEEP", "FUSIONS", "MAX_TRAIN_ROWS", "SKIPPED", "all_detectors",
+__all__ = ["CLASSICAL", "DATASETS", "DEEP", "FUSIONS", "MAX_TRAIN_ROWS", "PARAM_GRIDS", "SKIPPED",
+           "all_detectors",
            "make_detector", "subsample_rng", "train_row_indices", "train_rows",
            "load_results", "mean_ranks", "run_benchmark", "summary", "to_markdown", "write_results"]
 
@@ -73,6 +74,19 @@ FUSIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "Fusion rank (all)": ((*CLASSICAL, "AE"), "rank"),
     "Fusion z-score (all)": ((*CLASSICAL, "AE"), "zscore"),
     "Fusion rank (IForest+AE)": (("IForest", "AE"), "rank"),
+}
+
+#: "Tuned on validation": each classical detector's grid for
+#: :class:`~course_utils.model_selection.ValidationSearch` (fit on the training rows, chosen by
+#: validation ROC-AUC, test scored once). Every grid holds the default setting, which wins ties.
+PARAM_GRIDS: dict[str, dict[str, list]] = {
+    "Gaussian": {"covariance": ["ledoit_wolf", "empirical"]},
+    "kNN": {"n_neighbors": [1, 5, 10, 20, 50], "method": ["largest", "mean"]},
+    "LOF": {"n_neighbors": [5, 10, 20, 50]},
+    "k-means": {"n_clusters": [1, 2, 4, 8, 16]},
+    "IForest": {"max_samples": [64, "auto", 1.0]},
+    "OCSVM": {"nu": [0.5, 0.1], "gamma": ["scale", 0.01, 0.1]},
+    "PCA": {"n_components": [1, 2, 0.5, 0.7, 0.8, 0.9, 0.95]},
 }
 
 
@@ -153,7 +167,8 @@ def _evaluate(model, X_test, y_test) -> tuple[float, float, float]:
 def run_benchmark(dataset_names: Sequence[str] = DATASETS, detector_names: Sequence[str] | None = None,
                   seeds: Sequence[int] = (0, 1, 2, 3, 4), *, max_train_rows: int | None = MAX_TRAIN_ROWS,
                   ae_epochs: int = 100, protocol: str = "normal-only",
-                  progress: Callable[[str], None] | None = None, models: dict | None = None) -> dict:
+                  progress: Callable[[str], None] | None = None, models: dict | None = None,
+                  tune: bool = False) -> dict:
     """Run every detector on every dataset for every seed; return the results as a dict.
 
     dataset_names: from ``DATASETS``; detector_names: from ``all_detectors()`` (default: all);
@@ -161,12 +176,18 @@ def run_benchmark(dataset_names: Sequence[str] = DATASETS, detector_names: Seque
     the training rows (``None``: all); ae_epochs: the autoencoder's maximum epochs; protocol:
     "normal-only" or "contaminated"; progress: called with one line per fit (e.g. ``print``);
     models: a dict that receives each reported fitted pipeline, keyed by
-    ``(dataset, detector, seed)`` (to look inside them afterwards).
+    ``(dataset, detector, seed)`` (to look inside them afterwards); tune: also run every
+    requested detector that has a grid in ``PARAM_GRIDS`` "tuned on validation"
+    (:class:`~course_utils.model_selection.ValidationSearch` on the same training rows, the
+    complete validation split and its labels; the test split scored once).
 
     Returns ``{"schema", "config", "environment", "skipped", "runs", "summary",
     "total_s"}``; ``runs`` has one dict per (dataset, detector, seed) with ``roc_auc``,
     ``pr_auc``, ``chance_pr_auc``, ``fit_s``, ``score_s``, ``n_train``, ``n_test``,
-    ``n_test_anomalies``; ``summary`` is :func:`summary` of the runs.
+    ``n_test_anomalies``; ``summary`` is :func:`summary` of the runs. With ``tune``, also
+    ``"tuned": {"scoring", "grids", "runs", "summary"}``: its runs add ``params`` (the chosen
+    setting), ``val_roc_auc`` (its validation score) and ``default_val_roc_auc``; ``fit_s`` is
+    the whole search.
     """
     dataset_names = _check_names(dataset_names, DATASETS, "datasets")
     detector_names = _check_names(all_detectors() if detector_names is None else detector_names,
@@ -175,9 +196,11 @@ def run_benchmark(dataset_names: Sequence[str] = DATASETS, detector_names: Seque
     needed = [n for n in [*CLASSICAL, *DEEP]
               if n in detector_names or any(n in FUSIONS[f][0] for f in detector_names
                                             if f in FUSIONS)]
-    start, runs = time.perf_counter(), []
+    tuned_names = [n for n in detector_names if tune and n in PARAM_GRIDS]
+    start, runs, tuned_runs = time.perf_counter(), [], []
     say = progress or (lambda line: None)
-    total, done = len(dataset_names) * len(seeds) * len(detector_names), 0
+    total = len(dataset_names) * len(seeds) * (len(detector_names) + len(tuned_names))
+    done = 0
     for dataset in dataset_names:
         for seed in seeds:
             ds = datasets.load(dataset, random_state=seed, protocol=protocol)
@@ -213,14 +236,43 @@ def run_benchmark(dataset_names: Sequence[str] = DATASETS, detector_names: Seque
                 say(f"{_progress(done, total, time.perf_counter() - start)} {dataset:<14} "
                     f"{name:<24} seed {seed}  ROC-AUC {roc:.3f}  PR-AUC {pr:.3f}  "
                     f"fit {fit_s:.2f} s")
+            for name in tuned_names:
+                run = _tuned_run(name, seed, ds, X_train, ae_epochs)
+                tuned_runs.append({**base, **run})
+                done += 1
+                say(f"{_progress(done, total, time.perf_counter() - start)} {dataset:<14} "
+                    f"{name + ' (tuned)':<24} seed {seed}  ROC-AUC {run['roc_auc']:.3f}  "
+                    f"PR-AUC {run['pr_auc']:.3f}  {run['params']}")
     config = {"datasets": dataset_names, "detectors": detector_names, "seeds": seeds,
               "max_train_rows": max_train_rows, "ae_epochs": ae_epochs, "protocol": protocol,
               "scaling": "StandardScaler fitted on the training rows",
               "fusions": {k: {"members": list(v[0]), "method": v[1]} for k, v in FUSIONS.items()
                           if k in detector_names}}
-    return {"schema": SCHEMA, "config": config, "environment": _environment(),
-            "skipped": SKIPPED, "runs": runs, "summary": summary(runs),
-            "total_s": time.perf_counter() - start}
+    result = {"schema": SCHEMA, "config": config, "environment": _environment(),
+              "skipped": SKIPPED, "runs": runs, "summary": summary(runs)}
+    if tune:
+        result["tuned"] = {"scoring": "roc_auc on the validation split",
+                           "grids": {n: PARAM_GRIDS[n] for n in tuned_names},
+                           "runs": tuned_runs, "summary": summary(tuned_runs)}
+    result["total_s"] = time.perf_counter() - start
+    return result
+
+
+def _tuned_run(name: str, seed: int, ds, X_train, ae_epochs: int) -> dict:
+    """One detector tuned on ``ds``'s validation split, then scored once on its test split."""
+    model = make_pipeline(StandardScaler(), make_detector(name, seed, ae_epochs=ae_epochs))
+    step = model.steps[-1][0]
+    grid = {f"{step}__{k}": v for k, v in PARAM_GRIDS[name].items()}
+    t0 = time.perf_counter()
+    search = model_selection.ValidationSearch(model, grid).fit(X_train, ds.X_val, ds.y_val)
+    fit_s = time.perf_counter() - t0
+    roc, pr, score_s = _evaluate(search, ds.X_test, ds.y_test)
+    own = model.get_params()
+    default = next(r["score"] for r in search.results_
+                   if all(own[k] == v for k, v in r["params"].items()))
+    return {"detector": name, "roc_auc": roc, "pr_auc": pr, "fit_s": fit_s, "score_s": score_s,
+            "params": {k.split("__", 1)[1]: v for k, v in search.best_params_.items()},
+            "val_roc_auc": search.best_score_, "default_val_roc_auc": default}
 
 
 def _progress(done: int, total: int, elapsed: float, width: int = 20) -> str:
@@ -331,10 +383,54 @@ def to_markdown(result: dict, *, header: str = "") -> str:
         score = np.mean([cell[d, det]["score_s_mean"] for d in data if (d, det) in cell])
         rank = f"{ranks[det]:.2f}" if det in ranks else "–"
         lines.append(f"| {det} | {rank} | {fit:.2f} | {score:.2f} |")
+    if "tuned" in result:
+        lines += _tuned_markdown(result, cell)
     lines += ["", f"Total run time {result['total_s']:.0f} s on {result['environment']['cpus']} "
               "CPU core(s); times are means over datasets and seeds (fusion: members' fits "
               "included).", ""]
     return "\n".join(lines)
+
+
+def _tuned_markdown(result: dict, cell: dict) -> list[str]:
+    """The "default vs tuned on validation" tables."""
+    tuned = result["tuned"]
+    rows = tuned["summary"]
+    data = list(dict.fromkeys(r["dataset"] for r in rows))
+    dets = list(dict.fromkeys(r["detector"] for r in rows))
+    tcell = {(r["dataset"], r["detector"]): r for r in rows}
+    lines = ["", "## Default vs tuned on validation (test ROC-AUC)", "",
+             "Tuned: `model_selection.ValidationSearch` over the grid below, each candidate "
+             "fitted on the same training rows, chosen by its ROC-AUC on the **validation** "
+             "split (its labels only), the test split scored once. Ties keep the default. "
+             "Cells: default → tuned, mean over the seeds.", "",
+             "| detector | " + " | ".join(data) + " | mean |", "| --- |" + " ---: |" * (len(data) + 1)]
+    for det in dets:
+        cells, before, after = [], [], []
+        for d in data:
+            if (d, det) not in tcell or (d, det) not in cell:
+                cells.append("–")
+                continue
+            a, b = cell[d, det]["roc_auc_mean"], tcell[d, det]["roc_auc_mean"]
+            cells.append(f"{a:.3f} → {b:.3f}")
+            before.append(a)
+            after.append(b)
+        lines.append(f"| {det} | " + " | ".join(cells)
+                     + f" | {np.mean(before):.3f} → {np.mean(after):.3f} |")
+    lines += ["", "Grids (each holds the default setting) and the setting chosen most often "
+              "over the seeds:", "", "| detector | grid | " + " | ".join(data) + " |",
+              "| --- | --- |" + " --- |" * len(data)]
+    for det in dets:
+        grid = "; ".join(f"{k} {v}" for k, v in tuned["grids"][det].items())
+        chosen = []
+        for d in data:
+            picks = [json.dumps(r["params"], sort_keys=True) for r in tuned["runs"]
+                     if r["dataset"] == d and r["detector"] == det]
+            top = max(set(picks), key=picks.count) if picks else None
+            chosen.append("–" if top is None else
+                          ", ".join(f"{k}={v}" for k, v in json.loads(top).items())
+                          + f" ({picks.count(top)}/{len(picks)})")
+        lines.append(f"| {det} | {grid} | " + " | ".join(chosen) + " |")
+    return lines
 
 
 def write_results(result: dict, out_dir, *, stem: str = "detection", header: str = "") -> tuple[Path, Path]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib.util
 import io
 import json
@@ -81,7 +82,7 @@ def test_a_run_without_output_writes_to_a_temporary_folder_not_the_repository(tm
     assert benchmark.load_results(json_path)["config"]["datasets"] == ["breast_cancer"]
     assert "partial run" in Path(match[2]).read_text()
     # the progress bar: one line per fit, counting up to the total
-    assert "1/2" in err.getvalue() and "2/2 100 %" in err.getvalue()
+    assert "1/4" in err.getvalue() and "4/4 100 %" in err.getvalue()   # 2 default + 2 tuned
 
 
 def test_two_runs_give_identical_aucs(tiny_fusion):
@@ -106,6 +107,49 @@ def test_fusion_equals_a_freshly_fitted_fusion_detector(tiny_fusion):
     model = make_pipeline(StandardScaler(), detectors.FusionDetector(members, method="rank"))
     scores = model.fit(ds.X_train).decision_function(ds.X_test)
     assert run["roc_auc"] == metrics.roc_auc(ds.y_test, scores)
+
+
+def test_tuning_never_looks_at_the_test_labels(monkeypatch):
+    """Poison the test labels the benchmark loads: the chosen settings stay, the test AUCs move."""
+    names = ["kNN", "PCA", "OCSVM"]
+    clean = benchmark.run_benchmark(["breast_cancer"], names, seeds=[0, 1], tune=True)["tuned"]
+    load = datasets.load
+
+    def poisoned(*args, **kwargs):
+        ds = load(*args, **kwargs)
+        rng = np.random.default_rng(123)
+        return dataclasses.replace(ds, y_test=1 - rng.permutation(ds.y_test))
+
+    monkeypatch.setattr(benchmark.datasets, "load", poisoned)
+    dirty = benchmark.run_benchmark(["breast_cancer"], names, seeds=[0, 1], tune=True)["tuned"]
+    assert [r["params"] for r in dirty["runs"]] == [r["params"] for r in clean["runs"]]
+    assert [r["val_roc_auc"] for r in dirty["runs"]] == [r["val_roc_auc"] for r in clean["runs"]]
+    assert all(abs(a["roc_auc"] - b["roc_auc"]) > 0.2
+               for a, b in zip(clean["runs"], dirty["runs"], strict=True))
+
+
+def test_tuned_runs_choose_from_their_grid_and_never_lose_on_validation():
+    result = benchmark.run_benchmark(["breast_cancer"], ["kNN", "PCA", "IForest"], seeds=[0],
+                                     tune=True)
+    tuned = result["tuned"]
+    assert [r["detector"] for r in tuned["runs"]] == ["kNN", "PCA", "IForest"]
+    for run in tuned["runs"]:
+        grid = benchmark.PARAM_GRIDS[run["detector"]]
+        assert set(run["params"]) == set(grid)
+        assert all(value in grid[key] for key, value in run["params"].items())
+        assert run["val_roc_auc"] >= run["default_val_roc_auc"]      # the default is a candidate
+    knn = tuned["runs"][0]
+    assert knn["params"] != {"n_neighbors": 5, "method": "largest"}  # tuning moved something
+    markdown = benchmark.to_markdown(result)
+    assert "## Default vs tuned on validation" in markdown and "| kNN | " in markdown
+    assert "tuned" not in benchmark.run_benchmark(["breast_cancer"], ["PCA"], seeds=[0])
+
+
+def test_every_classical_detector_has_a_grid_holding_its_default():
+    assert set(benchmark.PARAM_GRIDS) == set(benchmark.CLASSICAL)
+    for name, grid in benchmark.PARAM_GRIDS.items():
+        params = benchmark.make_detector(name, 0).get_params()
+        assert all(params[key] in values for key, values in grid.items()), name
 
 
 def test_training_rows_are_capped_by_a_seeded_subsample():
