@@ -14,7 +14,8 @@ import pytest
 from course_utils import _data
 from course_utils import datasets as D
 
-NAMES = ["breast_cancer", "digits", "shuttle", "machine_sensors", "ecg", "ecg5000",
+NAMES = ["breast_cancer", "digits", "mnist", "mnist_hard", "shuttle", "machine_sensors", "ecg",
+         "ecg5000",
          "transactions", "network_flows"]
 GENERATED = ["machine_sensors", "ecg", "transactions", "network_flows"]
 
@@ -60,7 +61,8 @@ def test_load_gives_consistent_clean_splits(name, default_datasets):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_contaminated_protocol_puts_anomalies_into_train(name):
-    ds = D.load(name, protocol="contaminated")
+    options = {"anomaly_share": 0.05} if name == "mnist" else {}   # nine digits: 90 % otherwise
+    ds = D.load(name, protocol="contaminated", **options)
     assert ds.protocol == "contaminated"
     share = ds.y_train.mean()
     assert 0.005 < share < 0.45   # ECG5000's natural share of abnormal beats is 41.6 %
@@ -160,6 +162,7 @@ def test_data_files_all_verify():
     assert _data.verify_data_files() == []
     listed = _data.read_checksums()
     assert "shuttle.csv.gz" in listed and "ecg5000/ECG5000_TEST.tsv.gz" in listed
+    assert "mnist5k.csv.gz" in listed
     assert sum(name.startswith("nab/") and name.endswith(".csv.gz") and "reference" not in name
                for name in listed) == 58
 
@@ -323,6 +326,57 @@ def test_digits_one_class_images_in_unit_range():
     assert abs(total.mean() - 0.2) < 0.01
 
 
+# ----------------------------------------------------------------------------- MNIST-5k
+
+def test_mnist5k_has_500_images_per_digit_in_unit_range():
+    X, digit = D.read_mnist5k()
+    assert X.shape == (5000, 784) and np.bincount(digit).tolist() == [500] * 10
+    assert X.min() == 0.0 and X.max() == 1.0
+    assert not X.flags.writeable
+
+
+@pytest.mark.parametrize("normal_digit", [0, 7])
+def test_mnist_one_class_layout(normal_digit):
+    ds = D.load("mnist", normal_digit=normal_digit, random_state=1)
+    assert ds.feature_names[29] == "pixel_1_1" and ds.n_features == 784
+    assert (len(ds.y_train), ds.y_train.sum()) == (300, 0)
+    for which in ("val", "test"):
+        y, types = ds.split(which)[1], getattr(ds, f"types_{which}")
+        assert (y == 0).sum() == 100 and y.sum() == 2250
+        assert f"digit {normal_digit}" not in set(types)
+        assert len({t for t in types if t != "normal"}) == 9      # every other digit
+    np.testing.assert_array_equal(ds.images_test.reshape(len(ds.X_test), -1), ds.X_test)
+    assert "CC BY-SA 3.0" in ds.description and f"digit {normal_digit} is normal" in ds.description
+
+
+def test_mnist_hard_direction_nine_digits_normal_one_anomalous():
+    ds = D.load("mnist_hard", anomaly_digit=4, random_state=2)
+    assert len(ds.y_train) == 2700 and ds.y_train.sum() == 0
+    for which in ("val", "test"):
+        y, types = ds.split(which)[1], getattr(ds, f"types_{which}")
+        assert abs(y.mean() - 0.05) < 0.002 and set(types[y == 1]) == {"digit 4"}
+    everything = D.load("mnist_hard", anomaly_digit=4, random_state=2, anomaly_share=None)
+    assert everything.y_val.sum() + everything.y_test.sum() == 500
+    assert "ODDS" in ds.description
+
+
+def test_mnist_corrupted_file_names_the_file_and_its_card(tmp_path, monkeypatch):
+    copy = tmp_path / "data"
+    shutil.copytree(_data.data_dir(), copy)
+    target = copy / "mnist5k.csv.gz"
+    raw = bytearray(target.read_bytes())
+    raw[1000] ^= 0xFF
+    target.write_bytes(bytes(raw))
+    monkeypatch.setenv("COURSE_DATA_DIR", str(copy))
+    D.read_mnist5k.cache_clear()
+    try:
+        with pytest.raises(_data.DataFileError, match=r"mnist5k\.csv\.gz.*corrupted") as err:
+            D.load("mnist")
+        assert "data/mnist5k.md" in str(err.value)
+    finally:
+        D.read_mnist5k.cache_clear()
+
+
 # ----------------------------------------------------------------------------- generators
 
 def test_machine_sensors_every_event_type_present_and_labelled():
@@ -463,7 +517,13 @@ def test_generators_are_deterministic_for_a_seed(maker):
 # ----------------------------------------------------------------------------- bad input
 
 @pytest.mark.parametrize(("call", "error", "match"), [
-    (lambda: D.load("mnist"), ValueError, "expected one of 'breast_cancer'"),
+    (lambda: D.load("mnist_full"), ValueError, "expected one of 'breast_cancer'"),
+    (lambda: D.load("mnist", normal_digit=10), ValueError, "normal_digit must be an integer"),
+    (lambda: D.load("mnist", normal_digit=True), ValueError, "normal_digit must be an integer"),
+    (lambda: D.load("mnist_hard", anomaly_digit=-1), ValueError, "anomaly_digit must be"),
+    (lambda: D.load("mnist_hard", anomaly_share=1.5), ValueError, r"anomaly_share must be in"),
+    (lambda: D.load("mnist", protocol="contaminated"), ValueError, "needs an anomaly_share"),
+    (lambda: D.load("mnist", normal=3), TypeError, "options are: normal_digit, anomaly_share"),
     (lambda: D.load("digits", normal_digit=12), ValueError, "normal_digit must be"),
     (lambda: D.load("digits", normal_digit=2.5), ValueError, "normal_digit must be"),
     (lambda: D.load("digits", contamination=0.7), ValueError, r"contamination must be in \(0"),

@@ -5,6 +5,8 @@ id     ``load(name)``    data                                                  r
 =====  ================  ====================================================  =========
 D1     breast_cancer     Wisconsin diagnostic breast cancer (in scikit-learn)  real
 D2     digits            8 × 8 handwritten digits, one digit normal            real
+D2     mnist             28 × 28 MNIST-5k, one digit normal (``data/``)        real
+D2     mnist_hard        28 × 28 MNIST-5k, nine digits normal, one anomalous   real
 D3     shuttle           NASA Shuttle, ODDS version (``data/shuttle.csv.gz``)  real
 D4     machine_sensors   four coupled machine sensors with labelled events     synthetic
 D5     ecg5000           ECG5000: 5,000 heartbeats of one patient (UCR)        real
@@ -35,6 +37,7 @@ from ._ecg import ECG_ANOMALY_TYPES, make_ecg_beats
 from ._ecg5000 import ECG5000_TYPES, read_ecg5000
 from ._flows import ATTACK_TYPES, FLOW_FEATURES, make_network_flows
 from ._load import dataset_options, list_datasets, load
+from ._mnist import MNIST_IMAGE_SHAPE, read_mnist5k
 from ._nab import (
     NAB_PROBATIONARY_PERCENT,
     NABSeries,
@@ -57,6 +60,7 @@ __all__ = [
     "FRAUD_TYPES",
     "GeneratedData",
     "MERCHANT_CATEGORIES",
+    "MNIST_IMAGE_SHAPE",
     "NABSeries",
     "NAB_PROBATIONARY_PERCENT",
     "SENSORS",
@@ -75,6 +79,7 @@ __all__ = [
     "nab_probationary_length",
     "nab_series",
     "read_ecg5000",
+    "read_mnist5k",
     "read_shuttle",
     "windows_to_points",
 ]

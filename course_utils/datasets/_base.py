@@ -80,7 +80,7 @@ class AnomalyDataset:
 
     Dataset-specific extras are ``None`` / empty where they do not apply:
     ``time_*`` (timestamps in ``time_unit``, for the temporal datasets), ``images_*``
-    (digits as ``(n, 8, 8)``), and for ``machine_sensors`` the whole ``series``,
+    (digits as ``(n, 8, 8)``, MNIST as ``(n, 28, 28)``), and for ``machine_sensors`` the whole ``series``,
     its ``timestamps``, ``point_labels``, ``events`` (global row indices) and
     ``events_train`` / ``events_val`` / ``events_test`` (indices into that split's rows).
     """

@@ -19,6 +19,7 @@ from ._base import (
 from ._ecg import make_ecg_beats
 from ._ecg5000 import load_ecg5000_ds
 from ._flows import make_network_flows
+from ._mnist import load_mnist_ds, load_mnist_hard_ds
 from ._real import load_breast_cancer_ds, load_digits_ds, load_shuttle_ds
 from ._sensors import make_machine_sensors
 from ._transactions import make_transactions
@@ -98,6 +99,8 @@ def _load_network_flows(protocol, rng, *, n_flows: int = 20_000, n_days: int = 5
 _LOADERS = {
     "breast_cancer": load_breast_cancer_ds,
     "digits": load_digits_ds,
+    "mnist": load_mnist_ds,
+    "mnist_hard": load_mnist_hard_ds,
     "shuttle": load_shuttle_ds,
     "machine_sensors": _load_machine_sensors,
     "ecg": _load_ecg,
@@ -110,6 +113,8 @@ _LOADERS = {
 def list_datasets() -> list[str]:
     """Names of the course datasets D1–D7, in course order (for ``load``).
 
+    D2 comes three times: ``"digits"`` (scikit-learn's 8 × 8 digits), ``"mnist"`` (28 × 28
+    MNIST-5k, one digit normal) and ``"mnist_hard"`` (nine digits normal, one anomalous).
     D5 comes twice: ``"ecg5000"`` (real recordings) and ``"ecg"`` (synthetic beats with known
     anomaly types). The NAB time series (D4, real) have their own loader, ``nab_series``.
     """
@@ -130,7 +135,7 @@ def load(name: str, *, random_state=0, protocol: str = "normal-only",
 
     Parameters
     ----------
-    name : one of ``list_datasets()``: "breast_cancer", "digits", "shuttle",
+    name : one of ``list_datasets()``: "breast_cancer", "digits", "mnist", "mnist_hard", "shuttle",
         "machine_sensors", "ecg", "ecg5000", "transactions", "network_flows".
     random_state : int seed (or ``np.random.Generator``) for subsampling, generation and
         splitting: the same seed gives identical arrays.
@@ -138,7 +143,10 @@ def load(name: str, *, random_state=0, protocol: str = "normal-only",
         (the training set keeps its natural share of anomalies, labelled in ``y_train``).
     **options : dataset-specific; ``dataset_options(name)`` lists them with defaults:
         breast_cancer ``n_malignant`` (21, 10, … or None for all 212);
-        digits ``normal_digit`` (0–9), ``contamination``; machine_sensors ``n_days``
+        digits ``normal_digit`` (0–9), ``contamination``; mnist ``normal_digit`` (0–9),
+        ``anomaly_share`` (None: all 4,500 other digits, Ruff et al. 2018's one-class layout);
+        mnist_hard ``anomaly_digit`` (0–9: nine digits normal, this one anomalous),
+        ``anomaly_share`` (default 0.05; None keeps all 500); machine_sensors ``n_days``
         (multiple of 4), ``freq_minutes``; ecg ``n_beats``, ``contamination``; ecg5000
         ``anomaly_share`` (None keeps all abnormal beats, 41.6 % of ECG5000; a share in
         (0, 1) subsamples the abnormal beats of every split that has any, e.g. 0.05);
