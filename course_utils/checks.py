@@ -9,7 +9,8 @@ Two kinds of helpers:
   ``check_function``. A check prints a one-line ``✓`` message when the work is right and
   raises ``AssertionError`` when it is not, with a message that names the likely mistake:
   a flipped sign, a transposed matrix, a missing or extra constant factor (the ½ of
-  ½(ŷ − y)², the 1/n of a mean), a sum over the wrong axis, a wrong shape, an all-zero result, a function that
+  ½(output − target)², the 1/n of a mean), a sum over the wrong axis, a wrong shape, an
+  all-zero result, a function that
   changed its input. Pass ``verbose=False`` to silence the ``✓`` line.
 
 Exercises are CI-safe: an exercise gives a stub that raises ``NotImplementedError`` (or an
@@ -509,10 +510,11 @@ def _factor_hint(c, want_name, size):
             return None
         why = None
     elif np.isclose(k, 2, rtol=1e-3):
-        why = ("the ½ of E = ½(ŷ − y)² cancels the 2 of the square: d/dŷ ½(ŷ − y)² = (ŷ − y) "
-               "(or, with 2 samples, the 1/n of a mean is missing)")
+        why = ("the ½ of E = ½(output − target)² cancels the 2 of the square: its derivative "
+               "is (output − target) (or, with 2 samples, the 1/n of a mean is missing)")
     elif np.isclose(k, 0.5, rtol=1e-3):
-        why = "if your loss is (ŷ − y)² without the ½, its derivative is 2(ŷ − y)"
+        why = ("if your loss is (output − target)² without the ½, its derivative is "
+               "2(output − target)")
     elif size == 1:  # any two numbers are proportional: only the factors above tell
         return None
     elif k > 1 and np.isclose(k, round(k), rtol=1e-3):
@@ -525,7 +527,8 @@ def _factor_hint(c, want_name, size):
         why = "a constant factor is missing or extra"
     parts = [why] if why else []
     if c < 0:
-        parts.insert(0, "the sign is flipped (look for (y − ŷ) where d/dŷ ½(ŷ − y)² = +(ŷ − y))")
+        parts.insert(0, "the sign is flipped (look for (target − output) where the derivative "
+                        "of ½(output − target)² is +(output − target))")
     head = (f"It has the opposite sign of the {want_name} one (yours ≈ −{want_name})"
             if why is None else f"It is {c:.3g} × the {want_name} one")
     return f"{head}: " + "; and ".join(parts) + "."

@@ -117,7 +117,7 @@ def _failure(problem_fixture, wrong):
 
 def test_check_gradient_names_a_flipped_sign(problem):
     msg = _failure(problem, -problem[2])
-    assert "opposite sign" in msg and "(y − ŷ)" in msg
+    assert "opposite sign" in msg and "(target − output)" in msg
     assert "relative error 1.0e+00" in msg
 
 
@@ -137,12 +137,12 @@ def test_check_gradient_names_a_transposed_square_gradient():
 
 def test_check_gradient_names_a_factor_of_two(problem):
     msg = _failure(problem, 2 * problem[2])
-    assert "2 × the numerical one" in msg and "½(ŷ − y)²" in msg
+    assert "2 × the numerical one" in msg and "½(output − target)²" in msg
 
 
 def test_check_gradient_names_a_missing_half_the_other_way(problem):
     msg = _failure(problem, 0.5 * problem[2])
-    assert "0.5 × the numerical one" in msg and "2(ŷ − y)" in msg
+    assert "0.5 × the numerical one" in msg and "2(output − target)" in msg
 
 
 def test_check_gradient_names_the_missing_one_over_n(problem):
