@@ -18,6 +18,8 @@ widgets         thin ipywidgets front ends over pure functions
 models          Keras model builders (the only module that imports Keras)
 autoencoder     the autoencoder detector (Keras at fit time only)
 forecast        the forecasting detector (Keras at fit time only)
+vae             the variational autoencoder detector, the reparameterisation trick
+deep_svdd       the one-class Deep SVDD detector (Ruff et al. 2018)
 timeseries      causal building blocks for streams (z-scores, likelihood)
 practice        saving, int8 compression, pseudonymisation, drift monitoring
 benchmark       the detection benchmark behind notebook 10
@@ -39,6 +41,7 @@ _SUBMODULES = {
     "benchmark",
     "checks",
     "datasets",
+    "deep_svdd",
     "detectors",
     "doctor",
     "forecast",
@@ -51,6 +54,7 @@ _SUBMODULES = {
     "reproducibility",
     "thresholds",
     "timeseries",
+    "vae",
     "widgets",
 }
 

@@ -28,6 +28,10 @@ builder                          input of one sample              output
 ``build_forecaster``             ``(window, n_channels)``         ``(n_channels,)``: the next step
 ================================ ================================ ==================================
 
+Two more families: ``build_variational_autoencoder`` (``(n_features,)`` → ``(n_features,)``,
+rebuilt from the posterior mean; its encoder gives ``[z_mean, z_log_var]``) and
+``build_deep_svdd_network`` (``(n_features,)`` or an image → ``(rep_dim,)``, no bias terms).
+
 The defaults are small on purpose: each model trains in seconds on two CPU cores.
 """
 
@@ -36,7 +40,7 @@ from __future__ import annotations
 import sys
 import warnings
 
-from ._validate import check_bool, check_choice, check_positive_int, check_sizes
+from ._validate import check_bool, check_choice, check_number, check_positive_int, check_sizes
 from .reproducibility import import_tensorflow
 
 if "keras" not in sys.modules:  # first Keras import of the process: quiet, deterministic,
@@ -45,7 +49,8 @@ if "keras" not in sys.modules:  # first Keras import of the process: quiet, dete
 import keras  # after the quiet TensorFlow setup above
 
 __all__ = ["build_mlp_classifier", "build_dense_autoencoder", "build_conv_autoencoder",
-           "build_conv1d_autoencoder", "build_recurrent_autoencoder", "build_forecaster"]
+           "build_conv1d_autoencoder", "build_recurrent_autoencoder", "build_forecaster",
+           "build_variational_autoencoder", "build_deep_svdd_network"]
 
 CELLS = {"gru": keras.layers.GRU, "lstm": keras.layers.LSTM}
 
@@ -322,3 +327,87 @@ def build_forecaster(window, n_channels, hidden=(32,), architecture="dense", *,
             keras.layers.Cropping1D((window - 1, 0), name="last_step")(inputs))
         outputs = keras.layers.Add(name="next_step")([last, outputs])
     return keras.Model(inputs, outputs, name=name)
+
+
+def build_variational_autoencoder(n_features, hidden=(32, 16), latent_dim=4, activation="relu",
+                                  *, name="variational_autoencoder"):
+    """A dense variational autoencoder (notebook 07): a code *distribution* per row.
+
+    encoder: ``n_features`` → ``Dense(h, activation)`` for each ``h`` in ``hidden`` → two
+    linear heads, ``z_mean`` and ``z_log_var`` (``latent_dim`` each): the mean and the log
+    variance of the Gaussian q(z | x). decoder: ``latent_dim`` → the mirror image of
+    ``hidden`` → ``Dense(n_features)`` (linear: the mean of a unit-variance Gaussian
+    p(x | z) over standardised features).
+
+    The returned model maps a row to the reconstruction of its **posterior mean**, x̂ =
+    decoder(z_mean): deterministic, for inspection and ``summary``. Training samples
+    z = z_mean + exp(z_log_var / 2) · ε through ``model.get_layer("encoder")`` (which
+    returns ``[z_mean, z_log_var]``) and ``model.get_layer("decoder")``:
+    :class:`course_utils.vae.VariationalAutoencoderDetector` does it.
+
+    Input and output shape ``(batch, n_features)``. Untrained, uncompiled.
+    """
+    n_features = check_positive_int(n_features, "n_features")
+    hidden = check_sizes(hidden, "hidden", allow_empty=True)
+    latent_dim = check_positive_int(latent_dim, "latent_dim")
+    _activation(activation, "activation")
+    _warn_no_compression(latent_dim, n_features)
+    x = keras.Input(shape=(n_features,))
+    h = x
+    for units in hidden:
+        h = keras.layers.Dense(units, activation=activation)(h)
+    encoder = keras.Model(x, [keras.layers.Dense(latent_dim, name="z_mean")(h),
+                              keras.layers.Dense(latent_dim, name="z_log_var")(h)],
+                          name="encoder")
+    decoder = keras.Sequential(
+        [keras.Input(shape=(latent_dim,)),
+         *[keras.layers.Dense(u, activation=activation) for u in reversed(hidden)],
+         keras.layers.Dense(n_features, name="reconstruction")], name="decoder")
+    inputs = keras.Input(shape=(n_features,), name="input")
+    z_mean, _ = encoder(inputs)
+    return keras.Model(inputs, decoder(z_mean), name=name)
+
+
+def build_deep_svdd_network(input_shape, hidden=(32, 16), rep_dim=8, architecture="dense",
+                            activation="leaky_relu", bias=False, weight_decay=0.0, *,
+                            name="deep_svdd"):
+    """The network φ of one-class Deep SVDD (Ruff et al., ICML 2018): a row → a point in
+    ``rep_dim``-dimensional space, pulled towards a fixed centre c in training.
+
+    ``architecture="dense"``: ``input_shape = (n_features,)``, one ``Dense(h, activation)``
+    per entry of ``hidden``. ``"conv2d"``: ``input_shape = (H, W)`` or ``(H, W, C)``, one
+    ``Conv2D(h, 3, strides=2, padding="same", activation)`` per entry (each halves the
+    image), then ``Flatten``. Both end in a linear ``Dense(rep_dim)``.
+
+    ``bias=False`` (the default, and Ruff et al.'s rule): **no bias terms anywhere**. With
+    biases the network can output the constant c for every input (zero weights, bias = c):
+    a loss of 0 that has learnt nothing — the *hypersphere collapse*. ``bias=True`` exists
+    to show it. Use an unbounded activation ("leaky_relu", the default, or "relu"): a
+    bounded one (sigmoid, tanh) lets saturated units act as biases.
+
+    ``weight_decay``: λ of the paper's penalty (λ/2) Σ ‖W‖² on the kernels (``L2(λ/2)``
+    regularisers, added to the loss by Keras); biases are not penalised.
+
+    Output shape ``(batch, rep_dim)``. Untrained, uncompiled.
+    """
+    architecture = check_choice(architecture, "architecture", ("dense", "conv2d"))
+    hidden = check_sizes(hidden, "hidden", allow_empty=True)
+    rep_dim = check_positive_int(rep_dim, "rep_dim")
+    bias = check_bool(bias, "bias")
+    _activation(activation, "activation")
+    weight_decay = check_number(weight_decay, "weight_decay", low=0.0, low_inclusive=True)
+    reg = {"kernel_regularizer": keras.regularizers.L2(weight_decay / 2) if weight_decay else None,
+           "use_bias": bias}
+    if architecture == "dense":
+        if isinstance(input_shape, (tuple, list)) and len(input_shape) == 1:
+            input_shape = input_shape[0]
+        shape = (check_positive_int(input_shape, "input_shape"),)
+        layers = [keras.layers.Dense(u, activation=activation, **reg) for u in hidden]
+    else:
+        shape = _image_shape(input_shape)
+        _check_divisible(shape[:2], len(hidden), "image height and width", "hidden")
+        layers = [keras.layers.Conv2D(f, 3, strides=2, padding="same", activation=activation,
+                                      **reg) for f in hidden]
+        layers.append(keras.layers.Flatten())
+    layers.append(keras.layers.Dense(rep_dim, name="representation", **reg))
+    return keras.Sequential([keras.Input(shape=shape, name="input"), *layers], name=name)

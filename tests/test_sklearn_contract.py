@@ -18,7 +18,9 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from course_utils import detectors as det
 from course_utils.autoencoder import AutoencoderDetector
+from course_utils.deep_svdd import DeepSVDDDetector
 from course_utils.forecast import ForecastDetector
+from course_utils.vae import VariationalAutoencoderDetector
 
 # Keras 3.12's convert_to_numpy calls np.array(tensor), which NumPy 2 flags; not ours.
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
@@ -55,12 +57,15 @@ TINY = {"epochs": 2, "patience": None, "batch_size": 32}
 DEEP = [
     AutoencoderDetector(hidden=(4,), bottleneck=1, **TINY),
     ForecastDetector(hidden=(4,), **TINY),
+    VariationalAutoencoderDetector(hidden=(4,), latent_dim=1, n_samples=2, **TINY),
+    DeepSVDDDetector(hidden=(4,), rep_dim=2, **TINY),
 ]
 
 
 def expected_failures(estimator) -> dict[str, str]:
     failures = dict(DEVIATIONS)
-    if isinstance(estimator, (AutoencoderDetector, ForecastDetector)):
+    if isinstance(estimator, (AutoencoderDetector, ForecastDetector,
+                              VariationalAutoencoderDetector, DeepSVDDDetector)):
         failures.update(DEEP_DEVIATIONS)
     if isinstance(estimator, ForecastDetector):
         failures.update(FORECAST_DEVIATIONS)
