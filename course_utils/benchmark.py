@@ -39,8 +39,8 @@ from sklearn.preprocessing import StandardScaler
 
 from . import datasets, detectors, metrics, model_selection
 
-__all__ = ["CLASSICAL", "DATASETS", "DEEP", "FUSIONS", "MAX_TRAIN_ROWS", "PARAM_GRIDS", "SKIPPED",
-           "all_detectors",
+__all__ = ["CLASSICAL", "DATASETS", "DEEP", "FUSIONS", "IMAGE_TASKS", "MAX_TRAIN_ROWS", "PARAM_GRIDS",
+           "RUFF_2018_DEEP_SVDD", "SKIPPED", "all_detectors", "default_detectors", "merge_results",
            "make_detector", "subsample_rng", "train_row_indices", "train_rows",
            "load_results", "mean_ranks", "run_benchmark", "summary", "to_markdown", "write_results"]
 
@@ -51,6 +51,18 @@ SCHEMA = "course-detection-benchmark/1"
 MAX_TRAIN_ROWS = 3_000
 #: The tabular course datasets, in course order.
 DATASETS = ("breast_cancer", "digits", "shuttle", "ecg", "transactions", "network_flows")
+#: Image tasks on 28 × 28 MNIST-5k: ``name -> (dataset, options)``. One-class per digit
+#: (Ruff et al. 2018's layout: one digit normal, the nine others anomalies) and the hard
+#: direction per digit (nine digits normal, one anomalous, as ODDS optdigits).
+IMAGE_TASKS: dict[str, tuple[str, dict]] = {
+    **{f"mnist {d}": ("mnist", {"normal_digit": d}) for d in range(10)},
+    **{f"mnist_hard {d}": ("mnist_hard", {"anomaly_digit": d}) for d in range(10)},
+}
+#: Ruff et al. (ICML 2018), one-class Deep SVDD on one-class MNIST: mean AUROC in % over 10
+#: seeds per normal digit 0–9 (their Table 1). Their protocol differs: ~6,000 training images
+#: per digit, the whole MNIST test set, global contrast normalisation (see data/mnist5k.md).
+RUFF_2018_DEEP_SVDD = {0: 98.0, 1: 99.7, 2: 91.7, 3: 91.9, 4: 94.9, 5: 88.5, 6: 98.3, 7: 94.6,
+                       8: 93.9, 9: 96.5}
 #: Course datasets left out, with the reason.
 SKIPPED = {"machine_sensors": "a time series: its detectors score windows and are judged by event "
                              "recall and false alarms per day (notebook 09, "
@@ -66,9 +78,10 @@ CLASSICAL: dict[str, Callable[[int], object]] = {
     "OCSVM": lambda seed: detectors.OneClassSVMDetector(),
     "PCA": lambda seed: detectors.PCADetector(),
 }
-#: The deep detector: the dense autoencoder with its defaults (early stopping on 10 % of the
-#: training rows); ``ae_epochs`` caps the epochs.
-DEEP = ("AE",)
+#: The deep detectors: the dense autoencoder with its defaults (early stopping on 10 % of the
+#: training rows) and, for image tasks only, the convolutional one of notebook 08;
+#: ``ae_epochs`` caps the epochs.
+DEEP = ("AE", "conv AE")
 #: Fused detectors: name -> (members, normalisation method).
 FUSIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "Fusion rank (all)": ((*CLASSICAL, "AE"), "rank"),
@@ -95,13 +108,37 @@ def all_detectors() -> list[str]:
     return [*CLASSICAL, *DEEP, *FUSIONS]
 
 
+def default_detectors(dataset_names: Sequence[str]) -> list[str]:
+    """The detectors a run uses when none are named: for tabular datasets the classical
+    ones, "AE" and the fusions; for image tasks the classical ones and "conv AE"."""
+    if all(name in IMAGE_TASKS for name in dataset_names):
+        return [*CLASSICAL, "conv AE"]
+    return [*CLASSICAL, "AE", *FUSIONS]
+
+
+def _load(task: str, seed: int, protocol: str):
+    """The dataset of a tabular dataset name or an image task, split for ``seed``."""
+    name, options = IMAGE_TASKS.get(task, (task, {}))
+    return datasets.load(name, random_state=seed, protocol=protocol, **options)
+
+
+def _pipeline(task: str, detector):
+    """``StandardScaler() → detector`` for tables; images keep their pixels (one unit, [0, 1]:
+    standardising near-blank pixels creates false alarms, notebook 08)."""
+    return make_pipeline(detector) if task in IMAGE_TASKS else make_pipeline(StandardScaler(),
+                                                                             detector)
+
+
 def make_detector(name: str, seed: int, *, ae_epochs: int = 100):
     """A fresh, unfitted base detector (classical or "AE") for one seed."""
     if name in CLASSICAL:
         return CLASSICAL[name](seed)
-    if name == "AE":
+    if name in DEEP:
         from .autoencoder import AutoencoderDetector  # Keras only when needed
 
+        if name == "conv AE":
+            return AutoencoderDetector("conv2d", image_shape=datasets.MNIST_IMAGE_SHAPE,
+                                       epochs=ae_epochs, random_state=seed)
         return AutoencoderDetector("dense", epochs=ae_epochs, random_state=seed)
     raise ValueError(f"Unknown base detector {name!r}; expected one of "
                      f"{', '.join([*CLASSICAL, *DEEP])}.")
@@ -189,9 +226,9 @@ def run_benchmark(dataset_names: Sequence[str] = DATASETS, detector_names: Seque
     setting), ``val_roc_auc`` (its validation score) and ``default_val_roc_auc``; ``fit_s`` is
     the whole search.
     """
-    dataset_names = _check_names(dataset_names, DATASETS, "datasets")
-    detector_names = _check_names(all_detectors() if detector_names is None else detector_names,
-                                  all_detectors(), "detectors")
+    dataset_names = _check_names(dataset_names, (*DATASETS, *IMAGE_TASKS), "datasets")
+    detector_names = _check_names(default_detectors(dataset_names) if detector_names is None
+                                  else detector_names, all_detectors(), "detectors")
     seeds = [int(s) for s in seeds]
     needed = [n for n in [*CLASSICAL, *DEEP]
               if n in detector_names or any(n in FUSIONS[f][0] for f in detector_names
@@ -203,7 +240,7 @@ def run_benchmark(dataset_names: Sequence[str] = DATASETS, detector_names: Seque
     done = 0
     for dataset in dataset_names:
         for seed in seeds:
-            ds = datasets.load(dataset, random_state=seed, protocol=protocol)
+            ds = _load(dataset, seed, protocol)
             X_train = train_rows(ds, dataset, seed, max_train_rows)
             base = {"dataset": dataset, "seed": seed, "n_train": int(len(X_train)),
                     "n_test": int(len(ds.y_test)), "n_test_anomalies": int(ds.y_test.sum()),
@@ -214,13 +251,12 @@ def run_benchmark(dataset_names: Sequence[str] = DATASETS, detector_names: Seque
                     members, method = FUSIONS[name]
                     fusion = detectors.FusionDetector(
                         [_Fitted(fitted[m][-1]) for m in members], method=method)
-                    model = make_pipeline(StandardScaler(), fusion)
+                    model = _pipeline(dataset, fusion)
                     t0 = time.perf_counter()
                     model.fit(X_train)
                     fit_s = time.perf_counter() - t0 + sum(fit_times[m] for m in members)
                 else:
-                    model = make_pipeline(StandardScaler(),
-                                          make_detector(name, seed, ae_epochs=ae_epochs))
+                    model = _pipeline(dataset, make_detector(name, seed, ae_epochs=ae_epochs))
                     t0 = time.perf_counter()
                     model.fit(X_train)
                     fit_s = time.perf_counter() - t0
@@ -237,7 +273,7 @@ def run_benchmark(dataset_names: Sequence[str] = DATASETS, detector_names: Seque
                     f"{name:<24} seed {seed}  ROC-AUC {roc:.3f}  PR-AUC {pr:.3f}  "
                     f"fit {fit_s:.2f} s")
             for name in tuned_names:
-                run = _tuned_run(name, seed, ds, X_train, ae_epochs)
+                run = _tuned_run(dataset, name, seed, ds, X_train, ae_epochs)
                 tuned_runs.append({**base, **run})
                 done += 1
                 say(f"{_progress(done, total, time.perf_counter() - start)} {dataset:<14} "
@@ -245,7 +281,8 @@ def run_benchmark(dataset_names: Sequence[str] = DATASETS, detector_names: Seque
                     f"PR-AUC {run['pr_auc']:.3f}  {run['params']}")
     config = {"datasets": dataset_names, "detectors": detector_names, "seeds": seeds,
               "max_train_rows": max_train_rows, "ae_epochs": ae_epochs, "protocol": protocol,
-              "scaling": "StandardScaler fitted on the training rows",
+              "scaling": ("none (pixels in [0, 1])" if all(d in IMAGE_TASKS for d in dataset_names)
+                          else "StandardScaler fitted on the training rows"),
               "fusions": {k: {"members": list(v[0]), "method": v[1]} for k, v in FUSIONS.items()
                           if k in detector_names}}
     result = {"schema": SCHEMA, "config": config, "environment": _environment(),
@@ -258,9 +295,9 @@ def run_benchmark(dataset_names: Sequence[str] = DATASETS, detector_names: Seque
     return result
 
 
-def _tuned_run(name: str, seed: int, ds, X_train, ae_epochs: int) -> dict:
+def _tuned_run(task: str, name: str, seed: int, ds, X_train, ae_epochs: int) -> dict:
     """One detector tuned on ``ds``'s validation split, then scored once on its test split."""
-    model = make_pipeline(StandardScaler(), make_detector(name, seed, ae_epochs=ae_epochs))
+    model = _pipeline(task, make_detector(name, seed, ae_epochs=ae_epochs))
     step = model.steps[-1][0]
     grid = {f"{step}__{k}": v for k, v in PARAM_GRIDS[name].items()}
     t0 = time.perf_counter()
@@ -342,8 +379,64 @@ def _ranks_desc(values: np.ndarray) -> np.ndarray:
     return ranks
 
 
+def merge_results(first: dict, *more: dict) -> dict:
+    """One result from several runs (e.g. image tasks with different detector lists)."""
+    runs = [r for res in (first, *more) for r in res["runs"]]
+    config = dict(first["config"])
+    for key in ("datasets", "detectors"):
+        config[key] = list(dict.fromkeys(x for res in (first, *more) for x in res["config"][key]))
+    config["detectors_by_dataset"] = {d: res["config"]["detectors"]
+                                      for res in (first, *more) for d in res["config"]["datasets"]}
+    return {**first, "config": config, "runs": runs, "summary": summary(runs),
+            "total_s": sum(res["total_s"] for res in (first, *more))}
+
+
+def _image_markdown(result: dict, header: str) -> str:
+    """Image tasks: one row per task, one column per detector, Ruff et al.'s beside."""
+    rows = result["summary"]
+    cfg = result["config"]
+    tasks = list(dict.fromkeys(r["dataset"] for r in rows))
+    dets = list(dict.fromkeys(r["detector"] for r in rows))
+    cell = {(r["dataset"], r["detector"]): r for r in rows}
+    lines = [header.rstrip(), ""] if header else []
+    lines += [f"Protocol `{cfg['protocol']}`, seeds {cfg['seeds']}, at most "
+              f"{cfg['max_train_rows']} training rows, scaling: {cfg['scaling']}, autoencoder ≤ "
+              f"{cfg['ae_epochs']} epochs. Test ROC-AUC, mean ± sd over the seeds (sd 0 with one "
+              "seed); **bold**: the best per task.", ""]
+    for family, title, extra in (
+            ("mnist", "One-class MNIST: digit d normal, the nine others anomalies",
+             "Deep SVDD (Ruff et al. 2018)"),
+            ("mnist_hard", "Hard direction: nine digits normal, digit d anomalous", None)):
+        chosen = [t for t in tasks if IMAGE_TASKS[t][0] == family]
+        if not chosen:
+            continue
+        cols = [d for d in dets if any((t, d) in cell for t in chosen)]
+        lines += [f"## {title}", "", "| d | " + " | ".join(cols)
+                  + (f" | {extra} |" if extra else " |"),
+                  "| ---: |" + " ---: |" * (len(cols) + (1 if extra else 0))]
+        for task in chosen:
+            digit = next(iter(IMAGE_TASKS[task][1].values()))
+            best = round(max(cell[task, d]["roc_auc_mean"] for d in cols if (task, d) in cell), 3)
+            cells = []
+            for d in cols:
+                r = cell.get((task, d))
+                text = "–" if r is None else f"{r['roc_auc_mean']:.3f}"
+                cells.append(f"**{text}**" if r is not None and round(r["roc_auc_mean"], 3) == best
+                             else text)
+            ruff = f" | {RUFF_2018_DEEP_SVDD[digit] / 100:.3f} |" if extra else " |"
+            lines.append(f"| {digit} | " + " | ".join(cells) + ruff)
+        means = [np.mean([cell[t, d]["roc_auc_mean"] for t in chosen if (t, d) in cell]) for d in cols]
+        ruff = (f" | {np.mean(list(RUFF_2018_DEEP_SVDD.values())) / 100:.3f} |" if extra else " |")
+        lines += ["| mean | " + " | ".join(f"{m:.3f}" for m in means) + ruff, ""]
+    lines += [f"Total run time {result['total_s']:.0f} s on {result['environment']['cpus']} "
+              "CPU core(s).", ""]
+    return "\n".join(lines)
+
+
 def to_markdown(result: dict, *, header: str = "") -> str:
     """The results as Markdown: ROC-AUC and PR-AUC tables (mean ± sd), ranks and times."""
+    if result["summary"] and all(r["dataset"] in IMAGE_TASKS for r in result["summary"]):
+        return _image_markdown(result, header)
     rows = result["summary"]
     data = list(dict.fromkeys(r["dataset"] for r in rows))
     dets = list(dict.fromkeys(r["detector"] for r in rows))

@@ -186,3 +186,31 @@ def test_the_quick_configuration_names_known_datasets_and_detectors():
     assert set(quick["datasets"]) <= set(benchmark.DATASETS)
     assert set(quick["detectors"]) <= set(benchmark.all_detectors())
     assert any(name in benchmark.FUSIONS for name in quick["detectors"]) and "AE" in quick["detectors"]
+
+
+def test_image_tasks_keep_pixels_unscaled_and_report_beside_ruff_et_al():
+    one = benchmark.run_benchmark(["mnist 5"], ["kNN"], seeds=[0], models=(models := {}))
+    hard = benchmark.run_benchmark(["mnist_hard 1"], ["kNN"], seeds=[0], max_train_rows=300)
+    pipeline = models["mnist 5", "kNN", 0]
+    assert len(pipeline.steps) == 1                   # no StandardScaler in front of pixels
+    ds = datasets.load("mnist", normal_digit=5, random_state=0)
+    scores = detectors.KNNDetector().fit(ds.X_train).decision_function(ds.X_test)
+    assert one["runs"][0]["roc_auc"] == metrics.roc_auc(ds.y_test, scores)
+    assert hard["runs"][0]["n_train"] == 300
+    merged = benchmark.merge_results(one, hard)
+    assert merged["config"]["datasets"] == ["mnist 5", "mnist_hard 1"]
+    markdown = benchmark.to_markdown(merged)
+    assert "Deep SVDD (Ruff et al. 2018)" in markdown and "| 5 | " in markdown
+    assert f"{benchmark.RUFF_2018_DEEP_SVDD[5] / 100:.3f}" in markdown
+    assert "## Hard direction" in markdown and "| 1 | " in markdown
+    assert benchmark.default_detectors(["mnist 0"]) == [*benchmark.CLASSICAL, "conv AE"]
+
+
+def test_stored_image_results_sit_beside_ruff_et_al():
+    path = ROOT / "benchmarks" / "results" / "images.json"
+    if not path.exists():
+        pytest.skip("no stored image results yet")
+    result = benchmark.load_results(path)
+    tasks = set(result["config"]["datasets"])
+    assert {f"mnist {d}" for d in range(10)} <= tasks and {f"mnist_hard {d}" for d in range(10)} <= tasks
+    assert all(0.0 <= r["roc_auc"] <= 1.0 for r in result["runs"])
