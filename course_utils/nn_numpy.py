@@ -12,6 +12,9 @@ Batches are rows: ``X`` has shape ``(n_samples, n_features)``. Layer ``l`` compu
 
     z⁽ˡ⁾ = a⁽ˡ⁻¹⁾ W⁽ˡ⁾ + b⁽ˡ⁾        a⁽ˡ⁾ = f(z⁽ˡ⁾)        a⁽⁰⁾ = X
 
+(f is the layer's activation: φ for the hidden layers, as in notebook 02, where σ means the
+sigmoid only)
+
 with ``W⁽ˡ⁾`` of shape ``(n_in, n_out)`` and ``b⁽ˡ⁾`` of shape ``(n_out,)`` (the same
 layout as a Keras ``Dense`` kernel and bias). The derivation on paper uses one sample as
 a column vector, ``z = W a + b`` with ``W`` of shape ``(n_out, n_in)``; stacking samples
@@ -19,7 +22,7 @@ as rows transposes everything, so ``W_code = W_mathᵀ`` and the backprop formul
 
     paper (column vector)                 code (rows = samples)
     δ⁽ᴸ⁾ = ∂E/∂a⁽ᴸ⁾ ⊙ f′(z⁽ᴸ⁾)              delta = dE_da * f_grad(z)
-    δ⁽ˡ⁾ = (W⁽ˡ⁺¹⁾)ᵀ δ⁽ˡ⁺¹⁾ ⊙ σ′(z⁽ˡ⁾)       delta = (delta @ W[l+1].T) * f_grad(z[l])
+    δ⁽ˡ⁾ = (W⁽ˡ⁺¹⁾)ᵀ δ⁽ˡ⁺¹⁾ ⊙ φ′(z⁽ˡ⁾)       delta = (delta @ W[l+1].T) * f_grad(z[l])
     ∂E/∂W⁽ˡ⁾ = δ⁽ˡ⁾ (a⁽ˡ⁻¹⁾)ᵀ                dW[l] = a[l-1].T @ delta
     ∂E/∂b⁽ˡ⁾ = δ⁽ˡ⁾                         db[l] = delta.sum(axis=0)
 
