@@ -8,6 +8,7 @@
     python3 tasks.py doctor              check the environment and print fixes
     python3 tasks.py setup [lab|test]    only set up: runtime + JupyterLab (default), or all
     python3 tasks.py student [OUTDIR]    write the notebooks without their solutions (a handout)
+    python3 tasks.py site [OUTDIR]       build the course as static web pages (default build/site)
     python3 tasks.py set-repo OWNER/NAME [--ref REF]   point every badge and link at a repository
 
 `test` also needs Chromium for the browser tests: it installs Debian's package when it
@@ -39,7 +40,7 @@ REQUIREMENTS = {
     "lab": ("requirements.txt", "requirements-lab.txt"),
     "test": ("requirements.txt", "requirements-lab.txt", "requirements-test.txt"),
 }
-BROWSER_TESTS = ROOT / "tests" / "test_browser.py"
+BROWSER_TESTS = (ROOT / "tests" / "test_browser.py", ROOT / "tests" / "test_site.py")
 
 
 def _run(cmd: list[str | Path], **kwargs) -> None:
@@ -157,7 +158,7 @@ def ensure_chromium(args: list[str]) -> None:
     """Make sure the browser tests find chromium; install Debian's package when we can."""
     paths = [(ROOT / a.split("::")[0]).resolve() for a in args]
     paths = [p for p in paths if p.exists()]  # test paths given: do they include this file?
-    selected = not paths or any(p == BROWSER_TESTS or p in BROWSER_TESTS.parents for p in paths)
+    selected = not paths or any(p == t or p in t.parents for p in paths for t in BROWSER_TESTS)
     if not selected or "not browser" in " ".join(args) or _chromium():
         return
     if _is_debian() and shutil.which("apt-get") and os.geteuid() == 0:
@@ -167,7 +168,7 @@ def ensure_chromium(args: list[str]) -> None:
         _run(["apt-get", "install", "-y", "chromium"], env=env)
         if _chromium():
             return
-    sys.exit("The browser tests (tests/test_browser.py) need Chromium and found none "
+    sys.exit("The browser tests (tests/test_browser.py, tests/test_site.py) need Chromium and found none "
              "($COURSE_CHROMIUM, /usr/bin/chromium, chromium on PATH).\n"
              "  Debian/Ubuntu: sudo apt-get install chromium\n"
              "  elsewhere: install Chromium or Google Chrome and set COURSE_CHROMIUM to its "
@@ -201,6 +202,9 @@ def main(argv: list[str]) -> None:
                 "setup": lambda args: setup(*args[:1]),
                 "student": lambda args: (setup(), _run([PYTHON, ROOT / "tools" / "student_edition.py",
                                                         *(["--output", args[0]] if args else [])])),
+                # nbconvert and MathJax's files come with the test tools (requirements-test.txt)
+                "site": lambda args: (setup("test"), _run([PYTHON, ROOT / "tools" / "build_site.py",
+                                                           *args[:1]])),
                 "set-repo": lambda args: _run([sys.executable, ROOT / "tools" / "set_repo.py", *args])}
     if not argv or argv[0] not in commands:
         print(__doc__)

@@ -12,6 +12,20 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+# Google Colab's package versions (its 2025 runtime): what the Colab tests simulate.
+# Colab brings TensorFlow as ``tensorflow`` (no ``tensorflow-cpu``) and none of the lab or test tools.
+COLAB_VERSIONS = {
+    "tensorflow": "2.19.0",
+    "keras": "3.10.0",
+    "numpy": "2.0.2",
+    "scikit-learn": "1.6.1",
+    "ipywidgets": "7.7.1",
+    "matplotlib": "3.10.0",
+    "scipy": "1.16.1",
+    "psutil": "5.9.5",
+    "packaging": "24.2",
+    "ipykernel": "6.17.1",
+}
 
 
 @pytest.fixture

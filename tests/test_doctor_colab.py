@@ -16,24 +16,13 @@ import types
 from importlib import metadata
 
 import pytest
-from conftest import ROOT
+from conftest import COLAB_VERSIONS, ROOT
 from packaging.requirements import Requirement
 from packaging.version import Version
 
 from course_utils import doctor
 
-COLAB = {
-    "tensorflow": "2.19.0",
-    "keras": "3.10.0",
-    "numpy": "2.0.2",
-    "scikit-learn": "1.6.1",
-    "ipywidgets": "7.7.1",
-    "matplotlib": "3.10.0",
-    "scipy": "1.16.1",
-    "psutil": "5.9.5",
-    "packaging": "24.2",
-    "ipykernel": "6.17.1",
-}
+COLAB = COLAB_VERSIONS
 TOOLS = ["jupyterlab", "pytest", "nbval", "pytest-xdist", "ruff", "playwright"]
 # doctor's advice must never install a TensorFlow on Colab (it has one) nor the course's pins
 SECOND_TENSORFLOW = re.compile(r"pip install[^\n]*(tensorflow|requirements)", re.IGNORECASE)

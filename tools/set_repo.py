@@ -168,8 +168,8 @@ if "google.colab" in sys.modules:
 
     REPO, REF, HOME = "{source.url}", "{source.ref}", "/content/course"
     if not os.path.isdir(HOME):
-        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", REF, REPO, HOME],
-                       check=True)
+        subprocess.run(["git", "-c", "advice.detachedHead=false", "clone", "--quiet",
+                        "--depth", "1", "--branch", REF, REPO, HOME], check=True)
     else:  # a copy from earlier in this runtime: move it to REF (edits inside it are dropped)
         subprocess.run(["git", "-C", HOME, "fetch", "--quiet", "--depth", "1", "origin", REF],
                        check=True)
