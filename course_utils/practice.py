@@ -9,8 +9,19 @@
   per-tensor int8 weight quantisation of a dense autoencoder, in NumPy, so every step is
   visible.
 * :func:`pseudonymize`: HMAC-SHA256 pseudonyms of identifiers with a secret key.
-* :func:`psi` and :class:`DriftMonitor`: the population stability index of a score
-  distribution against a reference, with an alarm and a retraining rule.
+* :func:`psi`, :func:`feature_psi` and :class:`DriftMonitor`: the population stability
+  index of a score distribution (or of every input column) against a reference, with an
+  alarm and a retraining rule; :func:`alarm_rate` states a measured false-alarm rate with
+  its upper confidence bound; :func:`retrain_unlabelled` refits a detector on recent rows
+  without labels (optionally dropping the rows its first fit scores highest).
+* Out of core: :func:`write_csv_shards` writes rows as CSV files in chunks,
+  :func:`csv_stream` reads them back in batches with ``tf.data``, and
+  :class:`StreamingAutoencoder` learns its scaling (``keras.layers.Normalization.adapt``
+  on the stream) and its weights from the files without ever holding them in memory.
+* Explanations checked against a known mechanism: :data:`TRANSACTION_SIGNATURES` (the
+  features each generated fraud scheme pushes out of the normal range),
+  :func:`zscore_attribution`, :func:`gradient_attribution`, :func:`top_k_hits`,
+  :func:`chance_hit_rate` and :func:`explanation_hit_rates`.
 
 Importing this module does not import TensorFlow; the save / load functions import Keras
 when they run.
@@ -26,10 +37,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validate import as_float_array, check_number, check_positive_int
+from ._validate import as_float_array, as_rng, check_fraction, check_number, check_positive_int
 
 __all__ = ["FORMAT_VERSION", "save_detector", "load_detector", "quantize_int8", "dequantize",
-           "dense_layers", "Int8DenseAutoencoder", "pseudonymize", "psi", "DriftMonitor"]
+           "dense_layers", "Int8DenseAutoencoder", "pseudonymize", "psi", "feature_psi",
+           "DriftMonitor", "alarm_rate", "retrain_unlabelled", "TRANSACTION_SIGNATURES",
+           "zscore_attribution", "gradient_attribution", "top_k_hits", "chance_hit_rate",
+           "explanation_hit_rates", "write_csv_shards", "csv_stream", "StreamingAutoencoder"]
 
 #: Version of the folder layout written by :func:`save_detector`.
 FORMAT_VERSION = 1
@@ -286,35 +300,373 @@ def psi(reference, current, *, n_bins: int = 10, eps: float = 1e-4) -> float:
     return float(np.sum((c - r) * np.log(c / r)))
 
 
-class DriftMonitor:
-    """Daily drift check of a score distribution with an alarm and a retraining rule.
+def feature_psi(reference, current, *, n_bins: int = 10) -> np.ndarray:
+    """:func:`psi` of every column of ``current`` against the same column of ``reference``.
 
-    ``update(scores)`` compares one period's scores with the reference by :func:`psi`;
-    the period raises an **alarm** when the PSI exceeds ``threshold``, and the monitor
-    says **retrain** after ``patience`` alarms in a row (one noisy day is not drift).
-    ``history_`` keeps one dict per period: ``psi``, ``alarm``, ``retrain``.
+    reference: (n_ref, n_features); current: (n, n_features). Returns (n_features,).
+    Columns with few distinct values (codes, counts, flags) get fewer bins: repeated quantile
+    edges leave bins empty in both arrays, and an empty bin adds nothing.
+    """
+    ref = as_float_array(reference, "reference")
+    cur = as_float_array(current, "current")
+    if cur.shape[1] != ref.shape[1]:
+        raise ValueError(f"current has {cur.shape[1]} columns, the reference "
+                         f"{ref.shape[1]}: pass the same features in the same order.")
+    return np.array([psi(ref[:, j], cur[:, j], n_bins=n_bins) for j in range(ref.shape[1])])
+
+
+class DriftMonitor:
+    """Daily drift check of a score distribution (or of the inputs) with an alarm and a
+    retraining rule.
+
+    ``update(values)`` compares one period with the reference by :func:`psi`; the period
+    raises an **alarm** when the PSI exceeds ``threshold``, and the monitor says
+    **retrain** after ``patience`` alarms in a row (one noisy day is not drift).
+    A 1-D reference monitors scores. A 2-D reference ``(n, n_features)`` monitors the
+    inputs: the day's PSI is the largest :func:`feature_psi` over the columns, and the
+    state also names that column (``feature``, its index) — which says *what* changed.
+    ``history_`` keeps one dict per period: ``psi``, ``alarm``, ``retrain`` (and
+    ``feature`` for inputs). Labels play no part: the monitor works the day the scores
+    arrive.
     """
 
     def __init__(self, reference, *, threshold: float = 0.25, patience: int = 3,
                  n_bins: int = 10):
-        self.reference = as_float_array(reference, "reference", ndim=1)
+        self.reference = self._checked_reference(reference)
         self.threshold = check_number(threshold, "threshold", low=0.0)
         self.patience = check_positive_int(patience, "patience")
         self.n_bins = check_positive_int(n_bins, "n_bins", minimum=2)
         self.history_: list[dict] = []
         self._streak = 0
 
-    def update(self, scores) -> dict:
-        """Check one period's scores; returns ``{"psi", "alarm", "retrain"}``."""
-        value = psi(self.reference, scores, n_bins=self.n_bins)
+    @staticmethod
+    def _checked_reference(reference):
+        ref = as_float_array(reference, "reference", ndim=None)
+        if ref.ndim not in (1, 2):
+            raise ValueError("reference must be 1-D scores or a 2-D (n_samples, n_features) "
+                             f"array of inputs, got {ref.ndim} dimensions.")
+        return ref
+
+    def update(self, values) -> dict:
+        """Check one period's scores (or input rows); returns ``{"psi", "alarm", "retrain"}``
+        (and ``"feature"`` when the monitor watches inputs)."""
+        if self.reference.ndim == 1:
+            value, extra = psi(self.reference, values, n_bins=self.n_bins), {}
+        else:
+            per_feature = feature_psi(self.reference, values, n_bins=self.n_bins)
+            worst = int(np.argmax(per_feature))
+            value, extra = float(per_feature[worst]), {"feature": worst}
         alarm = value > self.threshold
         self._streak = self._streak + 1 if alarm else 0
-        state = {"psi": value, "alarm": alarm, "retrain": self._streak >= self.patience}
+        state = {"psi": value, "alarm": alarm, "retrain": self._streak >= self.patience,
+                 **extra}
         self.history_.append(state)
         return state
 
     def reset(self, reference) -> DriftMonitor:
         """Start again with a new reference (after retraining); returns self."""
-        self.reference = as_float_array(reference, "reference", ndim=1)
+        self.reference = self._checked_reference(reference)
         self._streak = 0
         return self
+
+
+def alarm_rate(alarms, *, confidence: float = 0.95) -> tuple[float, float]:
+    """Measured alarm rate of 0/1 ``alarms`` and its one-sided upper confidence bound.
+
+    The bound is Clopper-Pearson's: the largest rate under which seeing at most this many
+    alarms still has probability ``1 - confidence``. With no alarm in ``n`` periods it is
+    ``1 - (1 - confidence) ** (1 / n)`` (about 3 / n, the "rule of three"): zero alarms in
+    36 days does not mean a false-alarm rate of zero, only below about 8 %. Returns
+    ``(rate, upper)``.
+    """
+    from scipy import stats  # only here
+
+    a = np.asarray(alarms)
+    if a.ndim != 1 or a.size == 0 or not np.isin(a, (0, 1)).all():
+        raise ValueError(f"alarms must be a non-empty 1-D array of 0/1 (or booleans), got "
+                         f"shape {a.shape} with values {np.unique(a)[:5]}.")
+    confidence = check_number(confidence, "confidence", low=0.0, high=1.0)
+    k, n = int(a.sum()), a.size
+    upper = 1.0 if k == n else float(stats.beta.ppf(confidence, k + 1, n - k))
+    return k / n, upper
+
+
+def retrain_unlabelled(detector, X_recent, *, trim: float = 0.0, holdout: float = 0.2,
+                       random_state=0):
+    """Refit a copy of ``detector`` on recent rows **without labels**; returns
+    ``(new_detector, reference_scores)``.
+
+    ``X_recent`` holds whatever arrived — frauds included, since nobody has labelled them
+    yet. A share ``holdout`` of its rows (at random) is kept out of the fit: their scores
+    under the new detector are the monitor's new reference (a detector's scores on its own
+    training rows are optimistically low). ``trim > 0`` filters by score: fit once, drop
+    the ``trim`` share of training rows the first fit scores highest (the likeliest
+    anomalies, by the detector's own judgement), fit again. The copy has the detector's
+    parameters (``sklearn.base.clone``); the detector passed in is not changed.
+    """
+    from sklearn.base import clone  # only here
+
+    X = as_float_array(X_recent, "X_recent", min_samples=10)
+    trim = check_number(trim, "trim", low=0.0, high=0.5, low_inclusive=True)
+    holdout = check_fraction(holdout, "holdout")
+    held = as_rng(random_state).random(len(X)) < holdout
+    train = X[~held]
+    new = clone(detector).fit(train)
+    if trim > 0:
+        first = new.decision_function(train)
+        train = train[first <= np.quantile(first, 1.0 - trim)]
+        new = clone(detector).fit(train)
+    new.n_trained_rows_ = len(train)
+    return new, new.decision_function(X[held])
+
+
+# --- explanations checked against the mechanism -----------------------------------------------
+
+#: For each fraud scheme of ``datasets.make_transactions``: the features the scheme pushes
+#: out of the normal range, read from the generator (``_fraud_rows``) and its data card. A
+#: faithful explanation of such a fraud should name one of them first.
+#: card_testing: tiny amounts (amount, amount_to_mean_ratio) in a burst minutes apart
+#: (n_tx_last_1h, time_since_last_h); "online" and "any hour" are left out: a quarter of
+#: normal payments are online and normal hours vary. account_takeover: large purchases
+#: (amount, amount_to_mean_ratio) in electronics, jewelry or travel (category,
+#: category_freq). impossible_travel: far from the last card-present payment, too soon
+#: (speed_from_last_kmh, distance_from_home_km). subtle: a category the customer rarely uses
+#: (category_freq), hours off the customer's usual time (hour_deviation_h), a larger amount
+#: than usual (amount_to_mean_ratio).
+TRANSACTION_SIGNATURES = {
+    "card_testing": ("amount", "amount_to_mean_ratio", "n_tx_last_1h", "time_since_last_h"),
+    "account_takeover": ("amount", "amount_to_mean_ratio", "category", "category_freq"),
+    "impossible_travel": ("speed_from_last_kmh", "distance_from_home_km"),
+    "subtle": ("category_freq", "hour_deviation_h", "amount_to_mean_ratio"),
+}
+
+
+def zscore_attribution(detector, X) -> np.ndarray:
+    """``|z|`` of every feature, with the detector's own scaling: ``|X - mean_| / scale_``.
+
+    The simplest explanation: how many training standard deviations each value is from
+    the training mean, one feature at a time. Shape of ``X``.
+    """
+    detector._check_fitted()
+    X = as_float_array(X, "X")
+    return np.abs((X - detector.mean_) / detector.scale_)
+
+
+def gradient_attribution(detector, X) -> np.ndarray:
+    """Gradient × input of the score of a dense ``AutoencoderDetector``: ``|∂s/∂z_j · z_j|``.
+
+    ``s(z)`` is the row's mean squared reconstruction error as a function of its
+    standardised features ``z`` (0 is the training mean): the first-order share of the
+    score due to feature ``j`` moving away from the mean. Shape of ``X``. Imports
+    TensorFlow.
+    """
+    if getattr(detector, "architecture", None) != "dense":
+        raise ValueError("gradient_attribution needs a fitted dense AutoencoderDetector, got "
+                         f"architecture {getattr(detector, 'architecture', None)!r}.")
+    detector._check_fitted()
+    import tensorflow as tf  # only here
+
+    Z = tf.constant(detector._standardise(as_float_array(X, "X")).astype(np.float32))
+    with tf.GradientTape() as tape:
+        tape.watch(Z)
+        score = tf.reduce_mean((Z - detector.model_(Z, training=False)) ** 2, axis=1)
+    grad = tape.gradient(score, Z)
+    return np.abs((grad * Z).numpy()).astype(np.float64)
+
+
+def top_k_hits(attributions, relevant, k: int = 1) -> np.ndarray:
+    """For each row: does any of its ``k`` largest attributions fall on a ``relevant`` column?
+
+    attributions: (n, n_features), larger = more responsible; relevant: column indices.
+    Returns a boolean array (n,). Ties are broken by column order (a stable sort).
+    """
+    A = as_float_array(attributions, "attributions")
+    k = check_positive_int(k, "k")
+    if k > A.shape[1]:
+        raise ValueError(f"k must be at most the number of features ({A.shape[1]}), got {k}.")
+    relevant = np.asarray(relevant, dtype=int)
+    top = np.argsort(-A, axis=1, kind="stable")[:, :k]
+    return np.isin(top, relevant).any(axis=1)
+
+
+def chance_hit_rate(n_features: int, n_relevant: int, k: int = 1) -> float:
+    """Hit rate of :func:`top_k_hits` for attributions in random order:
+    ``1 - C(n_features - n_relevant, k) / C(n_features, k)``."""
+    from math import comb
+
+    n = check_positive_int(n_features, "n_features")
+    r = check_positive_int(n_relevant, "n_relevant")
+    k = check_positive_int(k, "k")
+    if r > n or k > n:
+        raise ValueError(f"need n_relevant <= n_features and k <= n_features, got "
+                         f"n_relevant={r}, k={k}, n_features={n}.")
+    return 1.0 - comb(n - r, k) / comb(n, k)
+
+
+def explanation_hit_rates(attributions: dict, types, signatures: dict, feature_names,
+                          ks=(1, 3)) -> list[dict]:
+    """Top-k hit rates of several attribution methods, per anomaly type.
+
+    attributions: ``{method name: (n, n_features) array}`` for the same n anomalous rows;
+    types: (n,) the type of each row; signatures: ``{type: feature names}`` (e.g.
+    :data:`TRANSACTION_SIGNATURES`); feature_names: the columns' names. Returns one dict
+    per type: ``type``, ``n``, ``chance@k`` and ``<method>@k`` for every k — the share of
+    that type's rows whose top-k attribution names a signature feature.
+    """
+    names = list(feature_names)
+    types = np.asarray(types)
+    rows = []
+    for kind, features in signatures.items():
+        missing = [f for f in features if f not in names]
+        if missing:
+            raise ValueError(f"signature of {kind!r} names unknown features {missing}.")
+        relevant = [names.index(f) for f in features]
+        mask = types == kind
+        if not mask.any():
+            continue
+        row = {"type": kind, "n": int(mask.sum())}
+        for k in ks:
+            row[f"chance@{k}"] = chance_hit_rate(len(names), len(relevant), k)
+            for method, A in attributions.items():
+                row[f"{method}@{k}"] = float(top_k_hits(np.asarray(A)[mask], relevant, k).mean())
+        rows.append(row)
+    return rows
+
+
+# --- out of core: tf.data streams from CSV files ----------------------------------------------
+
+def write_csv_shards(X, folder, *, n_shards: int = 4, feature_names=None,
+                     chunk_rows: int = 100_000) -> list[Path]:
+    """Write the rows of ``X`` as ``n_shards`` CSV files ``part-0.csv`` ... in ``folder``.
+
+    One header line (``feature_names``, default ``f0, f1, ...``), values with 9 significant
+    digits (float32 survives the round trip), rows written ``chunk_rows`` at a time. Returns
+    the paths in order. Stands in for the export of a data warehouse.
+    """
+    X = as_float_array(X, "X")
+    n_shards = check_positive_int(n_shards, "n_shards")
+    chunk_rows = check_positive_int(chunk_rows, "chunk_rows")
+    names = ([f"f{j}" for j in range(X.shape[1])] if feature_names is None
+             else [str(f) for f in feature_names])
+    if len(names) != X.shape[1]:
+        raise ValueError(f"feature_names has {len(names)} names, X has {X.shape[1]} columns.")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i, part in enumerate(np.array_split(np.arange(len(X)), n_shards)):
+        path = folder / f"part-{i}.csv"
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(",".join(names) + "\n")
+            for start in range(0, len(part), chunk_rows):
+                np.savetxt(fh, X[part[start:start + chunk_rows]], delimiter=",", fmt="%.9g")
+        paths.append(path)
+    return paths
+
+
+def csv_stream(files, n_features: int, *, batch_size: int = 256, shuffle_buffer: int = 0,
+               seed: int = 0):
+    """A ``tf.data.Dataset`` of float32 batches ``(<= batch_size, n_features)`` read from CSV files.
+
+    Each file's header line is skipped; two files are read at a time (interleaved) and
+    lines are parsed batch by batch, so memory holds a few batches (plus ``shuffle_buffer``
+    lines when > 0: a shuffle of the lines within that window, reshuffled every pass),
+    whatever the size of the files. Imports TensorFlow.
+    """
+    import tensorflow as tf  # only here
+
+    n_features = check_positive_int(n_features, "n_features")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    shuffle_buffer = check_positive_int(shuffle_buffer, "shuffle_buffer", minimum=0)
+    paths = [str(f) for f in files]
+    if not paths:
+        raise ValueError("files is empty: pass the paths of one or more CSV files.")
+    lines = tf.data.Dataset.from_tensor_slices(paths).interleave(
+        lambda f: tf.data.TextLineDataset(f).skip(1), cycle_length=2)
+    if shuffle_buffer:
+        lines = lines.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+    defaults = [[0.0]] * n_features
+
+    def parse(batch):
+        return tf.stack(tf.io.decode_csv(batch, record_defaults=defaults), axis=1)
+
+    return lines.batch(batch_size).map(parse).prefetch(2)
+
+
+_STEPS_PER_EXECUTION = 32   # batches per call into TensorFlow, as in the course's training loop
+
+
+class StreamingAutoencoder:
+    """A dense autoencoder detector trained from CSV files that never sit in memory.
+
+    ``fit(files)`` makes one pass over the files to learn the scaling —
+    ``keras.layers.Normalization().adapt(stream)``: mean and variance accumulated batch by
+    batch — and then trains ``models.build_dense_autoencoder`` with Adam on the mean
+    squared error for ``epochs`` passes, the lines shuffled within ``shuffle_buffer``.
+    The score is the one of :class:`~course_utils.autoencoder.AutoencoderDetector`: the
+    mean squared reconstruction error of the standardised row. No early stopping and no
+    validation split: both would need a second stream. Fitted: ``mean_``, ``scale_``,
+    ``model_``, ``history_`` (the loss per epoch), ``n_rows_``.
+    """
+
+    def __init__(self, n_features: int, *, hidden=(32, 16), bottleneck: int = 4,
+                 epochs: int = 20, batch_size: int = 256, learning_rate: float = 0.003,
+                 shuffle_buffer: int = 10_000, random_state: int = 0):
+        self.n_features = check_positive_int(n_features, "n_features")
+        self.hidden, self.bottleneck = hidden, bottleneck
+        self.epochs = check_positive_int(epochs, "epochs")
+        self.batch_size = check_positive_int(batch_size, "batch_size")
+        self.learning_rate = check_number(learning_rate, "learning_rate", low=0.0, high=1.0)
+        self.shuffle_buffer = check_positive_int(shuffle_buffer, "shuffle_buffer", minimum=0)
+        self.random_state = random_state
+
+    def fit(self, files) -> StreamingAutoencoder:
+        """Learn the scaling, then the weights, from the CSV ``files``; returns self."""
+        import keras  # only here
+
+        from . import models
+        from .reproducibility import tensorflow_seeded
+
+        files = [str(f) for f in files]
+        plain = csv_stream(files, self.n_features, batch_size=1024)
+        self.n_rows_ = int(sum(int(b.shape[0]) for b in plain))   # a first, cheap pass
+        if self.n_rows_ == 0:
+            raise ValueError("The files hold no data rows (only headers?).")
+        with tensorflow_seeded(self.random_state):
+            normalizer = keras.layers.Normalization(axis=-1)
+            normalizer.adapt(plain)
+            self.mean_ = np.asarray(normalizer.mean, dtype=np.float64).ravel()
+            std = np.sqrt(np.asarray(normalizer.variance, dtype=np.float64).ravel())
+            self.scale_ = np.where(std > 1e-12 * np.maximum(1.0, np.abs(self.mean_)), std, 1.0)
+            mean, scale = self.mean_.astype(np.float32), self.scale_.astype(np.float32)
+            train = csv_stream(files, self.n_features, batch_size=self.batch_size,
+                               shuffle_buffer=self.shuffle_buffer, seed=self.random_state)
+            # repeat() with a known number of steps per pass: Keras need not discover the
+            # end of the stream (and warn about it) in every epoch
+            train = train.map(lambda x: ((x - mean) / scale,) * 2).repeat()
+            model = models.build_dense_autoencoder(self.n_features, self.hidden,
+                                                   self.bottleneck)
+            model.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss="mse",
+                          steps_per_execution=_STEPS_PER_EXECUTION)
+            history = model.fit(train, epochs=self.epochs, verbose=0,
+                                steps_per_epoch=-(-self.n_rows_ // self.batch_size))
+        self.model_ = model
+        self.history_ = [float(v) for v in history.history["loss"]]
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        """Mean squared reconstruction error of each standardised row of ``X`` (n, n_features)."""
+        if not hasattr(self, "model_"):
+            raise ValueError("This StreamingAutoencoder is not fitted yet: call fit(files).")
+        X = as_float_array(X, "X")
+        if X.shape[1] != self.n_features:
+            raise ValueError(f"X has {X.shape[1]} columns, the detector {self.n_features}.")
+        from ._keras_fit import predict
+
+        Z = (X - self.mean_) / self.scale_
+        return ((Z - predict(self.model_, Z.astype(np.float32))) ** 2).mean(axis=1)
+
+    def score_files(self, files) -> np.ndarray:
+        """The scores of every row of the CSV ``files``, streamed batch by batch (in file
+        order: the files one after another, not interleaved)."""
+        return np.concatenate([self.decision_function(b.numpy()) for f in files
+                               for b in csv_stream([f], self.n_features, batch_size=4096)])

@@ -197,3 +197,141 @@ def test_drift_monitor_rejects_bad_parameters():
 def test_drift_monitor_threshold_is_a_positive_finite_number(bad, error):
     with pytest.raises(error, match="threshold must be"):
         practice.DriftMonitor(np.ones(10), threshold=bad)
+
+
+def test_feature_psi_flags_only_the_changed_column():
+    rng = np.random.default_rng(0)
+    ref = rng.normal(size=(3000, 3)) * [1, 5, 20]      # each column against its own reference
+    cur = rng.normal(size=(300, 3)) * [1, 5, 20]
+    cur[:, 1] *= 3.0
+    values = practice.feature_psi(ref, cur)
+    assert values.shape == (3,) and values[1] > 0.25 > max(values[0], values[2])
+    with pytest.raises(ValueError, match="current has 2 columns"):
+        practice.feature_psi(ref, cur[:, :2])
+
+
+def test_drift_monitor_on_inputs_names_the_feature():
+    rng = np.random.default_rng(1)
+    monitor = practice.DriftMonitor(rng.normal(size=(3000, 4)), threshold=0.2, patience=2)
+    quiet = monitor.update(rng.normal(size=(300, 4)))
+    assert not quiet["alarm"] and "feature" in quiet
+    shifted = rng.normal(size=(300, 4))
+    shifted[:, 2] += 2.0
+    states = [monitor.update(shifted) for _ in range(2)]
+    assert [s["feature"] for s in states] == [2, 2] and [s["retrain"] for s in states] == [False, True]
+    with pytest.raises(ValueError, match="1-D scores or a 2-D"):
+        practice.DriftMonitor(np.ones((3, 3, 3)))
+
+
+def test_alarm_rate_upper_bound_is_clopper_pearson():
+    rate, upper = practice.alarm_rate(np.zeros(36, dtype=bool))
+    assert rate == 0.0 and upper == pytest.approx(1 - 0.05 ** (1 / 36))   # the "rule of three"
+    rate, upper = practice.alarm_rate([1, 0, 0, 0])
+    assert rate == 0.25 and upper == pytest.approx(stats.beta.ppf(0.95, 2, 3))
+    assert practice.alarm_rate([1, 1])[1] == 1.0
+    with pytest.raises(ValueError, match="0/1"):
+        practice.alarm_rate([0, 2])
+    with pytest.raises(ValueError, match="non-empty"):
+        practice.alarm_rate([])
+
+
+class _MeanDistance:
+    """A tiny detector with the course's contract (fit / decision_function, clonable)."""
+
+    def __init__(self, shift=0.0):
+        self.shift = shift
+
+    def get_params(self, deep=True):
+        return {"shift": self.shift}
+
+    def set_params(self, **params):
+        self.shift = params.get("shift", self.shift)
+        return self
+
+    def fit(self, X):
+        self.center_ = X.mean(axis=0)
+        return self
+
+    def decision_function(self, X):
+        return np.linalg.norm(X - self.center_, axis=1)
+
+
+def test_retrain_unlabelled_holds_out_the_reference_and_trims():
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal(size=(980, 2)), rng.normal(50.0, 1.0, size=(20, 2))]   # 2 % far away
+    old = _MeanDistance().fit(np.zeros((5, 2)) + 7)
+    new, reference = practice.retrain_unlabelled(old, X, random_state=0)
+    assert new is not old and np.allclose(old.center_, 7)             # the old one is untouched
+    assert 150 < len(reference) < 250 and new.n_trained_rows_ + len(reference) == len(X)
+    trimmed, _ = practice.retrain_unlabelled(old, X, trim=0.02, random_state=0)
+    assert trimmed.n_trained_rows_ < new.n_trained_rows_
+    assert np.abs(trimmed.center_).max() < 0.2 < np.abs(new.center_).max()   # the far rows dropped
+    with pytest.raises(ValueError, match="trim"):
+        practice.retrain_unlabelled(old, X, trim=0.6)
+
+
+def test_top_k_hits_and_chance():
+    A = np.array([[0.1, 0.9, 0.5], [0.8, 0.1, 0.2]])
+    assert practice.top_k_hits(A, [1], k=1).tolist() == [True, False]
+    assert practice.top_k_hits(A, [2], k=2).tolist() == [True, True]
+    assert practice.chance_hit_rate(12, 4, 1) == pytest.approx(4 / 12)
+    assert practice.chance_hit_rate(12, 4, 3) == pytest.approx(1 - (8 * 7 * 6) / (12 * 11 * 10))
+    # the chance level is what a random order achieves
+    rng = np.random.default_rng(0)
+    random_hits = practice.top_k_hits(rng.random((20000, 12)), [0, 1, 2, 3], k=3).mean()
+    assert random_hits == pytest.approx(practice.chance_hit_rate(12, 4, 3), abs=0.01)
+    with pytest.raises(ValueError, match="k must be at most"):
+        practice.top_k_hits(A, [0], k=4)
+
+
+def test_explanation_hit_rates_table():
+    names = ["a", "b", "c"]
+    A = np.array([[3.0, 1, 0], [0, 3.0, 1], [0, 1, 3.0]])
+    rows = practice.explanation_hit_rates({"m": A}, ["x", "x", "y"], {"x": ("a",), "y": ("c",)},
+                                          names, ks=(1,))
+    assert rows == [{"type": "x", "n": 2, "chance@1": pytest.approx(1 / 3), "m@1": 0.5},
+                    {"type": "y", "n": 1, "chance@1": pytest.approx(1 / 3), "m@1": 1.0}]
+    with pytest.raises(ValueError, match="unknown features"):
+        practice.explanation_hit_rates({"m": A}, ["x"] * 3, {"x": ("zz",)}, names)
+
+
+def test_transaction_signatures_name_real_features():
+    from course_utils.datasets import _transactions
+
+    assert set(practice.TRANSACTION_SIGNATURES) == set(_transactions.FRAUD_TYPES)
+    for features in practice.TRANSACTION_SIGNATURES.values():
+        assert set(features) <= set(_transactions.TRANSACTION_FEATURES)
+
+
+@pytest.mark.slow  # trains an autoencoder (the fitted fixture)
+def test_zscore_and_gradient_attribution(fitted):
+    ae, X = fitted
+    z = practice.zscore_attribution(ae, X[:5])
+    np.testing.assert_allclose(z, np.abs((X[:5] - ae.mean_) / ae.scale_))
+    g = practice.gradient_attribution(ae, X[:5])
+    assert g.shape == (5, 6) and (g >= 0).all()
+    # gradient x input against a finite difference of the score, feature 0 of row 0
+    Z = (X[:1] - ae.mean_) / ae.scale_
+    h = 1e-2
+    bumped = Z.copy()
+    bumped[0, 0] += h
+    slope = (ae.decision_function(bumped * ae.scale_ + ae.mean_)[0]
+             - ae.decision_function(X[:1])[0]) / h
+    assert g[0, 0] == pytest.approx(abs(slope * Z[0, 0]), rel=0.05, abs=1e-4)
+
+
+@pytest.mark.slow  # trains from files with TensorFlow
+def test_streaming_autoencoder_learns_scaling_from_the_stream(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(700, 5)) * [1, 10, 100, 0.1, 5] + [0, 5, -50, 3, 1]
+    files = practice.write_csv_shards(X, tmp_path, n_shards=3, chunk_rows=100)
+    assert [f.name for f in files] == ["part-0.csv", "part-1.csv", "part-2.csv"]
+    batches = list(practice.csv_stream(files, 5, batch_size=64))
+    assert sum(len(b) for b in batches) == 700 and max(len(b) for b in batches) <= 64
+    det = practice.StreamingAutoencoder(5, hidden=(8,), bottleneck=2, epochs=2, batch_size=64).fit(files)
+    assert det.n_rows_ == 700 and len(det.history_) == 2
+    np.testing.assert_allclose(det.mean_, X.mean(axis=0), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(det.scale_, X.std(axis=0), rtol=1e-4)
+    np.testing.assert_allclose(det.score_files(files[:1]), det.decision_function(X[:234]), rtol=1e-5)
+    with pytest.raises(ValueError, match="columns"):
+        det.decision_function(X[:, :4])
