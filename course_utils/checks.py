@@ -382,7 +382,7 @@ def check_function(learner_fn, reference_fn, inputs, name=None, hint=None, *, rt
     """Call your function and a reference on the same inputs and compare the results.
 
     inputs: a list of test cases; a tuple is a tuple of positional arguments, anything
-    else is one argument: ``[z1, z2]`` or ``[(y, t), (y2, t2)]``. Each function receives
+    else is one argument: ``[z1, z2]`` or ``[(y_hat, y), (y_hat2, y2)]``. Each function receives
     its own copy of the inputs. Results may be arrays, numbers, or tuples / dicts of them.
     Fails if your function raises, returns something different, or changes its input.
     """

@@ -34,12 +34,14 @@ Loss convention (one for the whole course)
 ------------------------------------------
 Each loss is a *sum over the outputs of one sample, averaged over the samples*:
 
-* ``mse``: E = (1/n) Σᵢ ½‖yᵢ − tᵢ‖², so ∂E/∂y = (y − t)/n. For one sample and one output
-  this is the ½(y − t)² of notebook 01, whose derivative is simply (y − t).
-  Keras' ``MeanSquaredError`` averages (y − t)² over samples *and* outputs, without the ½:
+Notation as in the whole course: y is the label (the target), ŷ the network's output.
+
+* ``mse``: E = (1/n) Σᵢ ½‖ŷᵢ − yᵢ‖², so ∂E/∂ŷ = (ŷ − y)/n. For one sample and one output
+  this is the ½(ŷ − y)² of notebook 01, whose derivative is simply (ŷ − y).
+  Keras' ``MeanSquaredError`` averages (ŷ − y)² over samples *and* outputs, without the ½:
   keras_mse = 2 · mse / n_outputs.
-* ``bce``: E = −(1/n) Σᵢ Σₖ [tᵢₖ log pᵢₖ + (1 − tᵢₖ) log(1 − pᵢₖ)]. With a sigmoid output
-  p = σ(z) the chain rule collapses to ∂E/∂z = (p − t)/n (``sigmoid_bce_grad``). For one
+* ``bce``: E = −(1/n) Σᵢ Σₖ [yᵢₖ log pᵢₖ + (1 − yᵢₖ) log(1 − pᵢₖ)]. With a sigmoid output
+  p = ŷ = σ(z) the chain rule collapses to ∂E/∂z = (p − y)/n (``sigmoid_bce_grad``). For one
   output this equals Keras' ``BinaryCrossentropy``.
 """
 
@@ -115,7 +117,7 @@ ACTIVATIONS = {
     "identity": (identity, identity_grad),
 }
 
-# --- losses E(y, t) and their gradients ∂E/∂y ------------------------------------------
+# --- losses E(ŷ, y) and their gradients ∂E/∂ŷ ------------------------------------------
 
 
 def _as_pair(y_pred, y_true):
@@ -134,7 +136,7 @@ def _n_samples(y) -> int:
 
 
 def mse(y_pred, y_true) -> float:
-    """E = (1/n) Σᵢ ½‖yᵢ − tᵢ‖²: half the squared error, summed over outputs, mean over samples.
+    """E = (1/n) Σᵢ ½‖ŷᵢ − yᵢ‖²: half the squared error, summed over outputs, mean over samples.
 
     y_pred, y_true: the same shape, ``(n_samples,)`` or ``(n_samples, n_outputs)``.
     """
@@ -143,7 +145,7 @@ def mse(y_pred, y_true) -> float:
 
 
 def mse_grad(y_pred, y_true):
-    """∂E/∂y of ``mse``: (y − t)/n, same shape as ``y_pred``."""
+    """∂E/∂ŷ of ``mse``: (ŷ − y)/n, same shape as ``y_pred``."""
     y_pred, y_true = _as_pair(y_pred, y_true)
     return (y_pred - y_true) / _n_samples(y_pred)
 
@@ -151,39 +153,39 @@ def mse_grad(y_pred, y_true):
 _EPS = 1e-12  # keeps log() finite when a probability is exactly 0 or 1
 
 
-def binary_cross_entropy(p, t) -> float:
-    """E = −(1/n) Σᵢ Σₖ [t log p + (1 − t) log(1 − p)], p clipped to [1e-12, 1 − 1e-12].
+def binary_cross_entropy(p, y) -> float:
+    """E = −(1/n) Σᵢ Σₖ [y log p + (1 − y) log(1 − p)], p clipped to [1e-12, 1 − 1e-12].
 
-    p: predicted probabilities, t: targets in [0, 1]; the same shape, ``(n_samples,)`` or
-    ``(n_samples, n_outputs)``.
+    p: predicted probabilities (the output ŷ), y: labels in [0, 1]; the same shape,
+    ``(n_samples,)`` or ``(n_samples, n_outputs)``.
     """
-    p, t = _as_pair(p, t)
+    p, y = _as_pair(p, y)
     p = np.clip(p, _EPS, 1.0 - _EPS)
-    return float(-np.sum(t * np.log(p) + (1.0 - t) * np.log(1.0 - p)) / _n_samples(p))
+    return float(-np.sum(y * np.log(p) + (1.0 - y) * np.log(1.0 - p)) / _n_samples(p))
 
 
-def binary_cross_entropy_grad(p, t):
-    """∂E/∂p of ``binary_cross_entropy``: (p − t) / (p(1 − p)) / n, same shape as ``p``.
+def binary_cross_entropy_grad(p, y):
+    """∂E/∂p of ``binary_cross_entropy``: (p − y) / (p(1 − p)) / n, same shape as ``p``.
 
     Multiplied by σ′(z) = p(1 − p) this becomes ``sigmoid_bce_grad``: the p(1 − p) cancels.
     """
-    p, t = _as_pair(p, t)
+    p, y = _as_pair(p, y)
     p = np.clip(p, _EPS, 1.0 - _EPS)
-    return (p - t) / (p * (1.0 - p)) / _n_samples(p)
+    return (p - y) / (p * (1.0 - p)) / _n_samples(p)
 
 
-def sigmoid_bce_grad(z, t):
-    """∂E/∂z for E = binary_cross_entropy(σ(z), t): simply (σ(z) − t)/n.
+def sigmoid_bce_grad(z, y):
+    """∂E/∂z for E = binary_cross_entropy(σ(z), y): simply (σ(z) − y)/n.
 
     This fused form is what the ``MLP`` uses for a sigmoid output with ``loss="bce"``:
     it never divides by p(1 − p), so it stays accurate when the sigmoid saturates, and it
     is why cross-entropy does not get stuck where MSE + sigmoid does.
     """
-    z, t = _as_pair(z, t)
-    return (sigmoid(z) - t) / _n_samples(z)
+    z, y = _as_pair(z, y)
+    return (sigmoid(z) - y) / _n_samples(z)
 
 
-#: name -> (E, ∂E/∂y); the names ``MLP.loss_and_gradients`` and ``train`` accept.
+#: name -> (E, ∂E/∂ŷ); the names ``MLP.loss_and_gradients`` and ``train`` accept.
 LOSSES = {
     "mse": (mse, mse_grad),
     "bce": (binary_cross_entropy, binary_cross_entropy_grad),
@@ -192,53 +194,53 @@ LOSSES = {
 # --- one neuron (notebook 01) ------------------------------------------------------------
 
 
-def _check_neuron_data(X, t):
+def _check_neuron_data(X, y):
     X = as_float_array(X, "X", ndim=2)
-    t = as_float_array(t, "t", ndim=1)
-    if t.shape[0] != X.shape[0]:
-        raise ValueError(f"t has {t.shape[0]} targets but X has {X.shape[0]} samples.")
-    return X, t
+    y = as_float_array(y, "y", ndim=1)
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"y has {y.shape[0]} labels but X has {X.shape[0]} samples.")
+    return X, y
 
 
-def neuron_loss_and_gradients(w, b, X, t, loss="mse"):
-    """One sigmoid neuron y = σ(z), z = X w + b: its loss E and the gradients ∂E/∂w, ∂E/∂b.
+def neuron_loss_and_gradients(w, b, X, y, loss="mse"):
+    """One sigmoid neuron ŷ = σ(z), z = X w + b: its loss E and the gradients ∂E/∂w, ∂E/∂b.
 
     w: weights, shape ``(n_features,)``; b: the bias, a number; X: ``(n_samples,
-    n_features)``; t: targets, shape ``(n_samples,)``; loss: ``"mse"`` or ``"bce"``.
+    n_features)``; y: labels (targets), shape ``(n_samples,)``; loss: ``"mse"`` or ``"bce"``.
 
     With δᵢ = ∂E/∂zᵢ for sample i (including the 1/n of the mean over samples)::
 
-        mse: E = (1/n) Σᵢ ½(yᵢ − tᵢ)²     δᵢ = (yᵢ − tᵢ) σ′(zᵢ) / n
-        bce: E = −(1/n) Σᵢ [tᵢ log yᵢ + (1 − tᵢ) log(1 − yᵢ)]     δᵢ = (yᵢ − tᵢ) / n
+        mse: E = (1/n) Σᵢ ½(ŷᵢ − yᵢ)²     δᵢ = (ŷᵢ − yᵢ) σ′(zᵢ) / n
+        bce: E = −(1/n) Σᵢ [yᵢ log ŷᵢ + (1 − yᵢ) log(1 − ŷᵢ)]     δᵢ = (ŷᵢ − yᵢ) / n
 
     and ∂E/∂w = Xᵀ δ (shape ``(n_features,)``), ∂E/∂b = Σᵢ δᵢ. Returns ``(E, dw, db)`` with
     ``E`` and ``db`` floats. The same numbers as ``MLP([n_features, 1],
     output_activation="sigmoid")`` with ``W1 = w.reshape(-1, 1)`` and ``b1 = [b]``.
     """
-    X, t = _check_neuron_data(X, t)
+    X, y = _check_neuron_data(X, y)
     w = as_float_array(w, "w", ndim=1)
     if w.shape[0] != X.shape[1]:
         raise ValueError(f"w has {w.shape[0]} weights but X has {X.shape[1]} features.")
     check_choice(loss, "loss", list(LOSSES))
-    return _neuron_step(w, float(b), X, t, loss)
+    return _neuron_step(w, float(b), X, y, loss)
 
 
-def _neuron_step(w, b, X, t, loss):
+def _neuron_step(w, b, X, y, loss):
     """``neuron_loss_and_gradients`` without the input checks (inputs already checked)."""
     n = X.shape[0]
     z = X @ w + b
-    y = sigmoid(z)
+    y_hat = sigmoid(z)
     if loss == "bce":
-        p = np.clip(y, _EPS, 1.0 - _EPS)
-        value = float(-np.sum(t * np.log(p) + (1.0 - t) * np.log(1.0 - p)) / n)
-        delta = (y - t) / n
+        p = np.clip(y_hat, _EPS, 1.0 - _EPS)
+        value = float(-np.sum(y * np.log(p) + (1.0 - y) * np.log(1.0 - p)) / n)
+        delta = (y_hat - y) / n
     else:
-        value = float(0.5 * np.sum((y - t) ** 2) / n)
-        delta = (y - t) * sigmoid_grad(z) / n
+        value = float(0.5 * np.sum((y_hat - y) ** 2) / n)
+        delta = (y_hat - y) * sigmoid_grad(z) / n
     return value, X.T @ delta, float(delta.sum())
 
 
-def train_neuron(X, t, *, lr, epochs=100, loss="bce", w0=None, b0=0.0, momentum=0.0):
+def train_neuron(X, y, *, lr, epochs=100, loss="bce", w0=None, b0=0.0, momentum=0.0):
     """Full-batch gradient descent for one sigmoid neuron (a logistic neuron); its history.
 
     Every epoch computes the gradient g of the loss on all samples
@@ -248,7 +250,7 @@ def train_neuron(X, t, *, lr, epochs=100, loss="bce", w0=None, b0=0.0, momentum=
 
     so ``momentum=0`` (the default) is plain gradient descent θ ← θ − lr · g.
 
-    X: ``(n_samples, n_features)``; t: ``(n_samples,)`` targets in [0, 1]; lr: the learning
+    X: ``(n_samples, n_features)``; y: ``(n_samples,)`` labels in [0, 1]; lr: the learning
     rate (> 0); loss: ``"bce"`` or ``"mse"``; w0, b0: the start (default: zeros);
     momentum: in [0, 1).
 
@@ -258,7 +260,7 @@ def train_neuron(X, t, *, lr, epochs=100, loss="bce", w0=None, b0=0.0, momentum=
     that is too large shows as a loss that goes up or jumps around (the learning-rate
     explorer's "divergent" regime).
     """
-    X, t = _check_neuron_data(X, t)
+    X, y = _check_neuron_data(X, y)
     lr = check_number(lr, "lr", low=0.0)
     epochs = check_positive_int(epochs, "epochs")
     momentum = check_number(momentum, "momentum", low=0.0, high=1.0, low_inclusive=True)
@@ -271,13 +273,13 @@ def train_neuron(X, t, *, lr, epochs=100, loss="bce", w0=None, b0=0.0, momentum=
     losses, ws, bs = [], [w.copy()], [b]
     with np.errstate(over="ignore", invalid="ignore"):  # a huge lr: let the history show it
         for _ in range(epochs):
-            value, g_w, g_b = _neuron_step(w, b, X, t, loss)
+            value, g_w, g_b = _neuron_step(w, b, X, y, loss)
             losses.append(value)
             v_w, v_b = momentum * v_w + g_w, momentum * v_b + g_b
             w, b = w - lr * v_w, b - lr * v_b
             ws.append(w.copy())
             bs.append(b)
-        losses.append(_neuron_step(w, b, X, t, loss)[0])
+        losses.append(_neuron_step(w, b, X, y, loss)[0])
     return {"loss": np.array(losses), "w": np.array(ws), "b": np.array(bs)}
 
 
@@ -382,7 +384,7 @@ class MLP:
         L = self.n_layers
 
         # δ⁽ᴸ⁾ = ∂E/∂z⁽ᴸ⁾ at the output layer
-        if loss == "bce":  # sigmoid output (checked): the fused, stable (p − t)/n
+        if loss == "bce":  # sigmoid output (checked): the fused, stable (p − y)/n
             delta = sigmoid_bce_grad(cache[f"z{L}"], Y)
         else:
             _, f_grad = ACTIVATIONS[self.output_activation]

@@ -517,7 +517,7 @@ def test_train_neuron_rejects_bad_arguments(kwargs, error, text):
 
 def test_neuron_functions_reject_mismatched_data():
     X, t = _neuron_data(10)
-    with pytest.raises(ValueError, match="t has 9 targets but X has 10 samples"):
+    with pytest.raises(ValueError, match="y has 9 labels but X has 10 samples"):
         nn.neuron_loss_and_gradients(np.zeros(2), 0.0, X, t[:-1])
     with pytest.raises(ValueError, match="w has 3 weights but X has 2 features"):
         nn.neuron_loss_and_gradients(np.zeros(3), 0.0, X, t)
