@@ -77,6 +77,9 @@ EXPLORERS = [
     Explorer("learning-rate", "01_perceptron_from_scratch.ipynb", "course-lr-slider",
              "course-lr-summary", echo=rf"learning rate {NUMBER}", echo_rtol=2e-2),     # .3g
 ]
+# Notebooks whose solution cells must open with their code collapsed (test at the end).
+SOLUTION_NOTEBOOKS = ["01_perceptron_from_scratch.ipynb", "02_mlp_backprop_from_scratch.ipynb",
+                      "03_keras_mlp.ipynb"]
 
 
 # --- the browser and the server --------------------------------------------------------------
@@ -147,10 +150,10 @@ def lab(tmp_path_factory):
         old.unlink()
     root = base / "course"
     (root / "notebooks").mkdir(parents=True)
-    for explorer in EXPLORERS:            # copies: autosave must never touch the repository
-        source = NOTEBOOK_DIR / explorer.notebook
+    for name in {explorer.notebook for explorer in EXPLORERS} | set(SOLUTION_NOTEBOOKS):
+        source = NOTEBOOK_DIR / name      # copies: autosave must never touch the repository
         if source.exists():
-            shutil.copy2(source, root / "notebooks" / explorer.notebook)
+            shutil.copy2(source, root / "notebooks" / name)
     if (ROOT / "data").is_dir():          # notebooks run in notebooks/, data is at ../data
         shutil.copytree(ROOT / "data", root / "data")
     port, token = _free_port(), secrets.token_hex(16)
@@ -361,5 +364,74 @@ def test_widget_renders_and_reacts_to_the_slider(browser, lab, explorer):
                 f"{CHANGE_S} s after the last key press the {explorer.name} explorer should "
                 f"describe the slider's value {value_after}. Screenshot: {shot}\n"
                 f"Widget text:\n{_widget_text(page, explorer)[:800]}")
+    finally:
+        page.close()
+
+
+# --- solutions: code collapsed, outputs shown ------------------------------------------------
+
+def _solution_cells(nb: dict) -> list[int]:
+    """Indices of the code cells between the "## Solutions" heading and the next "## " heading."""
+    found, inside = [], False
+    for i, cell in enumerate(nb["cells"]):
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "markdown" and source.startswith("## "):
+            inside = source.startswith("## Solutions")
+        elif inside and cell["cell_type"] == "code":
+            found.append(i)
+    return found
+
+
+@pytest.mark.parametrize("notebook", SOLUTION_NOTEBOOKS)
+def test_solution_code_is_collapsed_and_its_outputs_are_shown(browser, lab, notebook):
+    """Each solution cell (a code cell under "## Solutions") opens with its code collapsed and
+    its stored outputs in view.
+
+    JupyterLab shows a collapsed cell as its first line plus "•••" (click to open): that line
+    must be a comment, so that no code can be read before the learner opens the cell. The
+    notebook is opened, not run: this is what a learner sees first.
+    """
+    nb = json.loads((NOTEBOOK_DIR / notebook).read_text(encoding="utf-8"))
+    solutions = _solution_cells(nb)
+    assert solutions, f"{notebook} has no code cell under a '## Solutions' heading"
+    assert any(nb["cells"][i]["outputs"] for i in solutions), f"{notebook}: no solution output"
+    page = browser.new_page()
+    try:
+        page.goto(f"{lab.url}/lab/workspaces/solutions-{Path(notebook).stem}/tree/notebooks/"
+                  f"{notebook}?token={lab.token}")
+        cells = page.locator(".jp-Notebook .jp-Cell")
+        cells.first.wait_for(state="visible", timeout=60_000)
+        deadline = time.monotonic() + 30           # JupyterLab adds the cells in chunks
+        while cells.count() < len(nb["cells"]) and time.monotonic() < deadline:
+            page.wait_for_timeout(200)
+        assert cells.count() == len(nb["cells"]), (
+            f"JupyterLab shows {cells.count()} cells of {len(nb['cells'])}")
+        for i in solutions:
+            cell, stored = cells.nth(i), nb["cells"][i]
+            cell.scroll_into_view_if_needed()
+            preview, *code = "".join(stored["source"]).strip().splitlines()
+            shown = cell.inner_text()
+            shot = _screenshot(page, f"solutions-{Path(notebook).stem}-cell-{i}")
+            where = f"{notebook}, cell {i}"
+            assert cell.locator(".jp-InputPlaceholder").is_visible(), (
+                f"{where}: its code is not collapsed (no placeholder); set the cell metadata "
+                '{"jupyter": {"source_hidden": true}}. Screenshot: ' + str(shot))
+            assert not cell.locator(".jp-InputArea-editor").is_visible(), (
+                f"{where}: its code editor is visible: the solution is in plain view. "
+                f"Screenshot: {shot}")
+            assert preview.startswith("#"), (
+                f"{where}: the collapsed cell shows its first line, {preview!r}: make it a "
+                "comment such as '# Solution to exercise 1: ...'")
+            visible_code = [line for line in code if len(line.strip()) > 8 and line.strip() in shown]
+            assert not visible_code, f"{where}: code readable while collapsed: {visible_code[:2]}"
+            stored_text = "".join("".join(o.get("text", "")) for o in stored["outputs"]).strip()
+            if stored["outputs"]:
+                outputs = cell.locator(".jp-OutputArea-output")
+                assert outputs.count() >= 1 and outputs.first.is_visible(), (
+                    f"{where}: its outputs are not shown. Screenshot: {shot}")
+            if stored_text:
+                assert stored_text.splitlines()[0].strip() in "\n".join(outputs.all_inner_texts()), (
+                    f"{where}: the shown output is not the stored one ({stored_text[:80]!r}). "
+                    f"Screenshot: {shot}")
     finally:
         page.close()
