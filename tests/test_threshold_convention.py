@@ -34,10 +34,6 @@ PROSE = [
 # Known offenders in files another engineer owns, declared with their reason; strict xfail
 # turns a fix into a failure here, so the entry is removed when the file is fixed.
 KNOWN = {
-    "notebooks/09_anomalies_in_time.ipynb": "cell 27 applies the TensorFlow tutorial's rule as "
-                                           "beat_scores > tutorial_threshold (the tutorial itself "
-                                           "flags loss >= threshold); reported (notebook owned "
-                                           "elsewhere)",
     "course_utils/practice.py": "DriftMonitor raises an alarm when PSI > threshold; "
                                 "reported for a fix to >= (file owned elsewhere)",
 }
