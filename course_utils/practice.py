@@ -22,6 +22,9 @@
   features each generated fraud scheme pushes out of the normal range),
   :func:`zscore_attribution`, :func:`gradient_attribution`, :func:`top_k_hits`,
   :func:`chance_hit_rate` and :func:`explanation_hit_rates`.
+* :class:`ModelCard`: a model card (Mitchell et al. 2019) rendered to Markdown from
+  explicit, checked fields: intended use, training, threshold and its rationale, measured
+  performance with its spread, known blind spots, drift and retraining policy.
 
 Importing this module does not import TensorFlow; the save / load functions import Keras
 when they run.
@@ -33,6 +36,8 @@ import hashlib
 import hmac
 import json
 import warnings
+from dataclasses import dataclass
+from datetime import date as _date
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +48,8 @@ __all__ = ["FORMAT_VERSION", "save_detector", "load_detector", "quantize_int8", 
            "dense_layers", "Int8DenseAutoencoder", "pseudonymize", "psi", "feature_psi",
            "DriftMonitor", "alarm_rate", "retrain_unlabelled", "TRANSACTION_SIGNATURES",
            "zscore_attribution", "gradient_attribution", "top_k_hits", "chance_hit_rate",
-           "explanation_hit_rates", "write_csv_shards", "csv_stream", "StreamingAutoencoder"]
+           "explanation_hit_rates", "write_csv_shards", "csv_stream", "StreamingAutoencoder",
+           "ModelCard"]
 
 #: Version of the folder layout written by :func:`save_detector`.
 FORMAT_VERSION = 1
@@ -670,3 +676,145 @@ class StreamingAutoencoder:
         order: the files one after another, not interleaved)."""
         return np.concatenate([self.decision_function(b.numpy()) for f in files
                                for b in csv_stream([f], self.n_features, batch_size=4096)])
+
+
+# --- model card ----------------------------------------------------------------------------
+# Derived in notebook 11 (section 7).
+
+_ROW_KEYS = ("setting", "metric", "mean", "sd", "n", "over")
+
+
+def _text(value, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {value!r} ({type(value).__name__}).")
+    if not value.strip():
+        raise ValueError(f"{name} must not be empty: write what the card should say.")
+    return value.strip()
+
+
+def _texts(values, name: str) -> tuple[str, ...]:
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a list of strings (one item per line), got "
+                        f"{type(values).__name__}.")
+    items = tuple(_text(v, f"each item of {name}") for v in values)
+    if not items:
+        raise ValueError(f"{name} must hold at least one item, got none.")
+    return items
+
+
+def _bullets(items) -> str:
+    return "\n".join(f"- {item}" for item in items)
+
+
+def _performance_row(row, i: int) -> dict:
+    where = f"performance[{i}]"
+    if not isinstance(row, dict):
+        raise TypeError(f"{where} must be a dict with keys {', '.join(_ROW_KEYS)}, got "
+                        f"{type(row).__name__}.")
+    missing = [k for k in _ROW_KEYS if k not in row]
+    unknown = sorted(set(row) - set(_ROW_KEYS))
+    if missing or unknown:
+        raise ValueError(f"{where} must have exactly the keys {', '.join(_ROW_KEYS)}; "
+                         f"missing {missing}, unknown {unknown}.")
+    n = check_positive_int(row["n"], f"{where}['n']")
+    sd = row["sd"]
+    if n == 1 and sd is not None:
+        raise ValueError(f"{where}: a single run (n = 1) has no spread, so 'sd' must be None, "
+                         f"got {sd!r}.")
+    if n > 1:
+        if sd is None:
+            raise ValueError(f"{where}: n = {n} runs need their standard deviation 'sd', got None.")
+        sd = check_number(sd, f"{where}['sd']", low=0.0, low_inclusive=True)
+    return {"setting": _text(row["setting"], f"{where}['setting']"),
+            "metric": _text(row["metric"], f"{where}['metric']"),
+            "mean": check_number(row["mean"], f"{where}['mean']"), "sd": sd, "n": n,
+            "over": _text(row["over"], f"{where}['over']")}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelCard:
+    """A model card: what a detector is for, how it was made and measured, where it fails.
+
+    Every field is required and checked when the card is made (``TypeError`` for a wrong
+    type, ``ValueError`` for an empty text, an empty list, a NaN or a bad date); lists are
+    copied into tuples, so the caller's objects are never modified or shared.
+
+    performance: one dict per measurement with keys ``setting`` (the data and recipe),
+        ``metric``, ``mean``, ``sd`` (``None`` for a single run, required for ``n > 1``),
+        ``n`` (runs) and ``over`` (what varied: "seeds", "weeks", ...). Rendered as
+        ``mean ± sd`` with ``decimals`` decimals.
+    threshold: the score above which a row is flagged, rendered with
+        ``threshold_decimals`` decimals next to its rationale.
+    date: an ISO date, ``YYYY-MM-DD``.
+    """
+
+    name: str
+    version: str
+    date: str
+    intended_use: str
+    out_of_scope: tuple
+    training: str
+    threshold: float
+    threshold_rationale: str
+    performance: tuple
+    blind_spots: tuple
+    monitoring: str
+    decimals: int = 3
+    threshold_decimals: int = 4
+
+    def __post_init__(self):
+        put = object.__setattr__        # frozen: fields are set once, here, after checking
+        for name in ("name", "version", "intended_use", "training", "threshold_rationale",
+                     "monitoring"):
+            put(self, name, _text(getattr(self, name), name))
+        put(self, "date", _text(self.date, "date"))
+        try:
+            _date.fromisoformat(self.date)
+        except ValueError:
+            raise ValueError(f"date must be an ISO date YYYY-MM-DD, got {self.date!r}.") from None
+        put(self, "out_of_scope", _texts(self.out_of_scope, "out_of_scope"))
+        put(self, "blind_spots", _texts(self.blind_spots, "blind_spots"))
+        put(self, "threshold", check_number(self.threshold, "threshold"))
+        put(self, "decimals", check_positive_int(self.decimals, "decimals", minimum=0))
+        put(self, "threshold_decimals",
+            check_positive_int(self.threshold_decimals, "threshold_decimals", minimum=0))
+        rows = self.performance
+        if isinstance(rows, (str, bytes, dict)) or not hasattr(rows, "__iter__"):
+            raise TypeError("performance must be a list of dicts (one per measurement), got "
+                            f"{type(rows).__name__}.")
+        rows = tuple(_performance_row(row, i) for i, row in enumerate(rows))
+        if not rows:
+            raise ValueError("performance must hold at least one measured row: a card without "
+                             "numbers is not a card.")
+        put(self, "performance", rows)
+
+    def format_value(self, row: dict) -> str:
+        """``mean ± sd`` (or the mean alone for a single run) with the card's decimals."""
+        value = f"{row['mean']:.{self.decimals}f}"
+        return value if row["sd"] is None else f"{value} ± {row['sd']:.{self.decimals}f}"
+
+    def to_markdown(self) -> str:
+        """The card as Markdown: a title, then one section per field, in a fixed order."""
+        rows = "\n".join(f"| {r['setting']} | {r['metric']} | {self.format_value(r)} | "
+                         f"{r['n']} {r['over']} |" for r in self.performance)
+        return (f"# Model card: {self.name}\n\n"
+                f"Version {self.version} · {self.date}\n\n"
+                f"## Intended use\n\n{self.intended_use}\n\n"
+                f"## Out of scope\n\n{_bullets(self.out_of_scope)}\n\n"
+                f"## Training data and protocol\n\n{self.training}\n\n"
+                f"## Threshold\n\n**{self.threshold:.{self.threshold_decimals}f}**: "
+                f"{self.threshold_rationale}\n\n"
+                "## Measured performance\n\n"
+                "| setting | metric | value (mean ± sd) | runs |\n| --- | --- | ---: | ---: |\n"
+                f"{rows}\n\n"
+                f"## Known blind spots\n\n{_bullets(self.blind_spots)}\n\n"
+                f"## Drift monitoring and retraining\n\n{self.monitoring}\n")
+
+    def write(self, folder, filename: str = "MODEL_CARD.md") -> Path:
+        """Write the Markdown card into ``folder`` (next to a saved detector); return its path."""
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise ValueError(f"folder must be an existing directory, got {str(folder)!r}.")
+        path = folder / _text(filename, "filename")
+        path.write_text(self.to_markdown(), encoding="utf-8")
+        return path

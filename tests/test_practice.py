@@ -335,3 +335,103 @@ def test_streaming_autoencoder_learns_scaling_from_the_stream(tmp_path):
     np.testing.assert_allclose(det.score_files(files[:1]), det.decision_function(X[:234]), rtol=1e-5)
     with pytest.raises(ValueError, match="columns"):
         det.decision_function(X[:, :4])
+
+
+# --- model card ----------------------------------------------------------------------------
+
+def _card_fields():
+    return dict(
+        name="fraud AE", version="1.0", date="2026-12-02", intended_use="Rank card payments.",
+        out_of_scope=["network traffic", "automatic blocking"], training="3,000 normal rows.",
+        threshold=0.123456, threshold_rationale="the 95th percentile of training scores",
+        performance=[
+            {"setting": "test, 36 days", "metric": "ROC-AUC", "mean": 0.90163, "sd": None, "n": 1,
+             "over": "run"},
+            {"setting": "full split", "metric": "ROC-AUC", "mean": 0.87204, "sd": 0.00829, "n": 3,
+             "over": "seeds"}],
+        blind_spots=["beaconing is untested"], monitoring="PSI > 0.2 three days in a row.")
+
+
+def test_model_card_renders_every_section_and_numbers_as_given():
+    card = practice.ModelCard(**_card_fields())
+    md = card.to_markdown()
+    sections = ["# Model card: fraud AE", "Version 1.0 · 2026-12-02", "## Intended use",
+                "## Out of scope", "## Training data and protocol", "## Threshold",
+                "## Measured performance", "## Known blind spots",
+                "## Drift monitoring and retraining"]
+    positions = [md.index(s) for s in sections]
+    assert positions == sorted(positions), "sections in the fixed order"
+    for text in ["Rank card payments.", "- network traffic", "- automatic blocking",
+                 "3,000 normal rows.", "the 95th percentile of training scores",
+                 "- beaconing is untested", "PSI > 0.2 three days in a row."]:
+        assert text in md
+    assert "**0.1235**" in md
+    assert "| test, 36 days | ROC-AUC | 0.902 | 1 run |" in md
+    assert "| full split | ROC-AUC | 0.872 ± 0.008 | 3 seeds |" in md
+    wide = practice.ModelCard(**{**_card_fields(), "decimals": 4, "threshold_decimals": 2})
+    assert "0.8720 ± 0.0083" in wide.to_markdown() and "**0.12**" in wide.to_markdown()
+    assert card.performance[1]["mean"] == 0.87204       # stored unrounded; rounded only when shown
+
+
+def test_model_card_writes_next_to_a_model(tmp_path):
+    card = practice.ModelCard(**_card_fields())
+    path = card.write(tmp_path)
+    assert path == tmp_path / "MODEL_CARD.md"
+    assert path.read_text(encoding="utf-8") == card.to_markdown()
+    with pytest.raises(ValueError, match="existing directory"):
+        card.write(tmp_path / "missing")
+
+
+def test_model_card_does_not_modify_or_share_its_input():
+    fields = _card_fields()
+    before = json.dumps(fields, sort_keys=True)
+    card = practice.ModelCard(**fields)
+    assert json.dumps(fields, sort_keys=True) == before
+    fields["performance"][0]["mean"] = 0.1
+    fields["blind_spots"].append("added later")
+    assert card.performance[0]["mean"] == 0.90163 and card.blind_spots == ("beaconing is untested",)
+
+
+@pytest.mark.parametrize("change, error, message", [
+    ({"performance": []}, ValueError, "at least one measured row"),
+    ({"performance": "0.9"}, TypeError, "list of dicts"),
+    ({"performance": [0.9]}, TypeError, r"performance\[0\] must be a dict"),
+    ({"threshold": float("nan")}, ValueError, "threshold must be a finite number"),
+    ({"threshold": "0.1"}, TypeError, "threshold must be a number"),
+    ({"intended_use": "  "}, ValueError, "intended_use must not be empty"),
+    ({"training": None}, TypeError, "training must be a string"),
+    ({"blind_spots": []}, ValueError, "blind_spots must hold at least one item"),
+    ({"out_of_scope": "network traffic"}, TypeError, "out_of_scope must be a list of strings"),
+    ({"date": "2 December 2026"}, ValueError, "ISO date"),
+    ({"decimals": 2.0}, TypeError, "decimals must be an integer"),
+])
+def test_model_card_rejects_bad_fields(change, error, message):
+    with pytest.raises(error, match=message):
+        practice.ModelCard(**{**_card_fields(), **change})
+
+
+@pytest.mark.parametrize("row_change, error, message", [
+    ({"mean": float("nan")}, ValueError, r"performance\[1\]\['mean'\] must be a finite number"),
+    ({"sd": None}, ValueError, "need their standard deviation"),
+    ({"sd": -0.01}, ValueError, r"\['sd'\] must be a finite number >= 0"),
+    ({"n": 0}, ValueError, r"\['n'\] must be >= 1"),
+    ({"n": 1}, ValueError, "a single run .* has no spread"),
+    ({"metric": ""}, ValueError, "metric'\\] must not be empty"),
+    ({"seeds": 3}, ValueError, r"unknown \['seeds'\]"),
+])
+def test_model_card_rejects_bad_performance_rows(row_change, error, message):
+    fields = _card_fields()
+    fields["performance"][1] = {**fields["performance"][1], **row_change}
+    with pytest.raises(error, match=message):
+        practice.ModelCard(**fields)
+    missing = _card_fields()
+    del missing["performance"][1]["sd"]
+    with pytest.raises(ValueError, match=r"missing \['sd'\]"):
+        practice.ModelCard(**missing)
+
+
+def test_model_card_requires_every_field():
+    fields = _card_fields()
+    del fields["monitoring"]
+    with pytest.raises(TypeError, match="monitoring"):
+        practice.ModelCard(**fields)
