@@ -326,7 +326,7 @@ class DriftMonitor:
     retraining rule.
 
     ``update(values)`` compares one period with the reference by :func:`psi`; the period
-    raises an **alarm** when the PSI exceeds ``threshold``, and the monitor says
+    raises an **alarm** when the PSI reaches ``threshold`` (``>=``, the course's rule), and the monitor says
     **retrain** after ``patience`` alarms in a row (one noisy day is not drift).
     A 1-D reference monitors scores. A 2-D reference ``(n, n_features)`` monitors the
     inputs: the day's PSI is the largest :func:`feature_psi` over the columns, and the
@@ -362,7 +362,7 @@ class DriftMonitor:
             per_feature = feature_psi(self.reference, values, n_bins=self.n_bins)
             worst = int(np.argmax(per_feature))
             value, extra = float(per_feature[worst]), {"feature": worst}
-        alarm = value > self.threshold
+        alarm = value >= self.threshold   # the course's rule: at the threshold is flagged
         self._streak = self._streak + 1 if alarm else 0
         state = {"psi": value, "alarm": alarm, "retrain": self._streak >= self.patience,
                  **extra}
