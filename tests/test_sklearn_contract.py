@@ -69,6 +69,8 @@ def expected_failures(estimator) -> dict[str, str]:
         failures.update(DEEP_DEVIATIONS)
     if isinstance(estimator, ForecastDetector):
         failures.update(FORECAST_DEVIATIONS)
+    if isinstance(estimator, DeepSVDDDetector):
+        failures.update(DEEP_SVDD_DEVIATIONS)
     return failures
 
 
@@ -82,6 +84,18 @@ FORECAST_DEVIATIONS = {
     # course saves.)
     "check_estimators_pickle": "Keras-restored model: scores agree to float32 rounding "
                                "(~2e-7 relative), not rtol=1e-7",
+}
+
+
+# Deep SVDD's score is a squared distance between float32 representations: a row's
+# representation can round differently (1 float32 ulp) with its position in the batch, which
+# Eigen's matrix product handles in different kernels on some CPUs. Measured on an AMD EPYC
+# (AVX2) on 2026-12-02: 1 of the check's 20 scores off by 1.5e-7 relative, against its 1e-7
+# (it passed on the machine that wrote the detector). Not strict: it depends on the CPU.
+DEEP_SVDD_DEVIATIONS = {
+    "check_methods_sample_order_invariance": "float32 representations: a score can differ by "
+                                             "1 float32 ulp (~1.5e-7 relative) with the row's "
+                                             "position in the batch on some CPUs",
 }
 
 
