@@ -49,6 +49,26 @@ def predict(model, x):
     return np.concatenate(chunks).astype(np.float64)
 
 
+def fit_scaling(X, scale: bool, n_channels: int | None = None):
+    """``(mean, std)`` that standardise the training rows ``X`` (n_samples, n_features).
+
+    Per feature; or, with ``n_channels``, one mean and std per channel (the last axis of a
+    sample, so an image stays an image), tiled to the row's length. A constant feature keeps
+    std 1 (left as it is, never divided by ~0). ``scale=False``: 0 and 1 (no scaling).
+    """
+    n_features = X.shape[1]
+    if not scale:
+        return np.zeros(n_features), np.ones(n_features)
+    if n_channels is None:
+        mean, std = X.mean(axis=0), X.std(axis=0)
+    else:
+        channels = X.reshape(X.shape[0], -1, n_channels)
+        mean, std = channels.mean(axis=(0, 1)), channels.std(axis=(0, 1))
+        reps = n_features // mean.size
+        mean, std = np.tile(mean, reps), np.tile(std, reps)
+    return mean, np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 1.0)
+
+
 def validation_split(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """``(val_rows, train_rows)``: a seeded random ``fraction`` of ``n`` rows held out
     (at least 1 and at most ``n - 1`` when ``fraction > 0``)."""

@@ -173,7 +173,8 @@ class AutoencoderDetector(BaseDetector):
         self.batch_size_ = config.pop("batch_size")
         n = X.shape[0]
         self.sample_shape_ = config.pop("sample_shape")
-        self.mean_, self.scale_ = self._fit_scaling(X)
+        self.mean_, self.scale_ = _keras_fit.fit_scaling(
+            X, self.scale, None if self.architecture == "dense" else self.sample_shape_[-1])
         Z = (X - self.mean_) / self.scale_
 
         val_rows, train_rows = _keras_fit.validation_split(n, self.validation_fraction, seed)
@@ -266,20 +267,6 @@ class AutoencoderDetector(BaseDetector):
                                                    bottleneck=config["bottleneck"],
                                                    activation=self.activation)
         return models.build_recurrent_autoencoder(*shape, units=config["units"], cell=self.cell)
-
-    def _fit_scaling(self, X):
-        n_features = X.shape[1]
-        if not self.scale:
-            return np.zeros(n_features), np.ones(n_features)
-        if self.architecture == "dense":
-            mean, std = X.mean(axis=0), X.std(axis=0)
-        else:  # one mean and std per channel (the last axis of a sample)
-            channels = X.reshape(X.shape[0], -1, self.sample_shape_[-1])
-            mean, std = channels.mean(axis=(0, 1)), channels.std(axis=(0, 1))
-            reps = n_features // mean.size
-            mean, std = np.tile(mean, reps), np.tile(std, reps)
-        std = np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 1.0)  # constant: as is
-        return mean, std
 
     def _checked_input(self, X) -> np.ndarray:
         self._check_fitted()

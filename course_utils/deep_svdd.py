@@ -125,7 +125,8 @@ class DeepSVDDDetector(BaseDetector):
         n = X.shape[0]
         self.batch_size_ = _keras_fit.batch_size(self.batch_size, n)
         self.sample_shape_ = self._sample_shape(X.shape[1])
-        self.mean_, self.scale_ = self._fit_scaling(X)
+        self.mean_, self.scale_ = _keras_fit.fit_scaling(
+            X, self.scale, None if self.architecture == "dense" else self.sample_shape_[-1])
         shaped = self._shaped(X)
         val_rows, train_rows = _keras_fit.validation_split(n, self.validation_fraction, seed)
 
@@ -196,18 +197,6 @@ class DeepSVDDDetector(BaseDetector):
                              f"but X has {n_features} columns. Flatten each image with "
                              "X.reshape(len(X), -1) and pass the shape of one image.")
         return shape
-
-    def _fit_scaling(self, X):
-        n_features = X.shape[1]
-        if not self.scale:
-            return np.zeros(n_features), np.ones(n_features)
-        if self.architecture == "dense":
-            mean, std = X.mean(axis=0), X.std(axis=0)
-        else:  # one mean and std per channel, which keeps the image an image
-            channels = X.reshape(X.shape[0], -1, self.sample_shape_[-1])
-            mean, std = channels.mean(axis=(0, 1)), channels.std(axis=(0, 1))
-            mean, std = np.tile(mean, n_features // mean.size), np.tile(std, n_features // std.size)
-        return mean, np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 1.0)
 
     def _shaped(self, X):
         Z = (X - self.mean_) / self.scale_

@@ -227,7 +227,7 @@ class VariationalAutoencoderDetector(BaseDetector):
         seed, hidden = self._check_params(X)
         n, d = X.shape
         self.batch_size_ = _keras_fit.batch_size(self.batch_size, n)
-        self.mean_, self.scale_ = _fit_scaling(X, self.scale)
+        self.mean_, self.scale_ = _keras_fit.fit_scaling(X, self.scale)
         Z = self._standardise(X).astype(np.float32)
         val_rows, train_rows = _keras_fit.validation_split(n, self.validation_fraction, seed)
 
@@ -295,14 +295,6 @@ class VariationalAutoencoderDetector(BaseDetector):
 
 
 # --- module helpers --------------------------------------------------------------------------
-
-def _fit_scaling(X, scale: bool):
-    """Per-feature mean and std of the training rows (constant features: 1), or 0 and 1."""
-    if not scale:
-        return np.zeros(X.shape[1]), np.ones(X.shape[1])
-    mean, std = X.mean(axis=0), X.std(axis=0)
-    return mean, np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 1.0)
-
 
 def _train(model, Z, val_rows, train_rows, *, seed, beta, learning_rate, epochs, batch_size,
            patience, verbose):
