@@ -108,6 +108,14 @@ def platform_problem(version=None, system=None, machine=None, glibc=None) -> str
     return None
 
 
+def _has_pip() -> bool:
+    try:
+        return subprocess.run([str(PYTHON), "-m", "pip", "--version"], capture_output=True,
+                              check=False).returncode == 0
+    except OSError:
+        return False
+
+
 def setup(which: str = "lab") -> None:
     """Create .venv and install the course into it, unless it is already up to date.
 
@@ -118,6 +126,11 @@ def setup(which: str = "lab") -> None:
     problem = platform_problem()
     if problem:
         sys.exit(problem)
+    if PYTHON.exists() and not _has_pip():
+        # An interrupted first setup (Ctrl-C while venv ran) leaves a .venv without pip.
+        print("The virtual environment .venv/ is incomplete (no pip): creating it again ...",
+              flush=True)
+        shutil.rmtree(VENV)
     if not PYTHON.exists():
         print("Creating the virtual environment .venv/ ...", flush=True)
         _run([sys.executable, "-m", "venv", VENV])

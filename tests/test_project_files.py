@@ -116,8 +116,10 @@ def test_setup_installs_runtime_and_lab_for_lab_and_everything_for_test(
     venv = tmp_path / "venv"
     (venv / "bin").mkdir(parents=True)
     (venv / "bin" / "python").touch()
+    monkeypatch.setattr(tasks, "VENV", venv)
     monkeypatch.setattr(tasks, "PYTHON", venv / "bin" / "python")
     monkeypatch.setattr(tasks, "STAMP", venv / ".course-installed")
+    monkeypatch.setattr(tasks, "_has_pip", lambda: True)
     calls = []
     monkeypatch.setattr(tasks, "_run", lambda cmd, **kwargs: calls.append([str(c) for c in cmd]))
     for command in commands:
@@ -125,6 +127,29 @@ def test_setup_installs_runtime_and_lab_for_lab_and_everything_for_test(
     files = [[c[i + 1] for i, arg in enumerate(c) if arg == "-r"] for c in calls if "-r" in c]
     assert files == installs
     assert sum("-e" in c and "--no-deps" in c for c in calls) == len(installs)
+
+
+def test_setup_recreates_a_venv_left_without_pip(tmp_path, monkeypatch):
+    """An interrupted first setup leaves .venv/bin/python but no pip: setup starts over."""
+    tasks = _load_tasks()
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").touch()             # not executable: no pip can run
+    (venv / "leftover").touch()
+    monkeypatch.setattr(tasks, "VENV", venv)
+    monkeypatch.setattr(tasks, "PYTHON", venv / "bin" / "python")
+    monkeypatch.setattr(tasks, "STAMP", venv / ".course-installed")
+    calls = []
+
+    def run(cmd, **kwargs):
+        calls.append([str(c) for c in cmd])
+        if "venv" in calls[-1]:
+            (venv / "bin").mkdir(parents=True)
+
+    monkeypatch.setattr(tasks, "_run", run)
+    tasks.setup("lab")
+    assert not (venv / "leftover").exists()
+    assert calls[0][1:] == ["-m", "venv", str(venv)]
 
 
 def test_tensorflow_variant_chosen_by_platform_marker():
