@@ -20,7 +20,7 @@ from numbers import Integral
 import numpy as np
 
 from . import _keras_fit
-from ._validate import as_float_array, check_choice, check_seed, check_shape
+from ._validate import as_float_array, check_choice, check_number, check_seed, check_shape
 from .detectors import BaseDetector
 
 __all__ = ["AutoencoderDetector", "ARCHITECTURES"]
@@ -72,6 +72,15 @@ class AutoencoderDetector(BaseDetector):
         "conv1d": pass fewer epochs and larger batches (``epochs=20, batch_size=128`` took
         about 10 s for 1,700 windows of 24 steps × 6 channels on 2 cores).
     activation : hidden-layer activation, "relu" by default. The output is linear.
+    dropout : ``"dense"`` only: the rate of a ``Dropout`` layer after each hidden layer of
+        the encoder and the decoder, in [0, 1); 0 (default) adds none. Active in training
+        only.
+    weight_decay : ``"dense"`` only: λ of an L2 penalty (λ/2) Σ ‖W‖² on every kernel
+        (biases not penalised; the gradient λW is PyTorch's ``weight_decay``), added to the
+        training loss; 0 (default) adds none. With both at 0 the network and its training
+        are exactly those without the options. (Notebook 07 and
+        ``benchmarks/contamination.py`` measure both, and a clean ``X_val``, as remedies for
+        anomalies in the training rows.)
     epochs : maximum training epochs (100); early stopping usually ends sooner.
     batch_size : rows per gradient step, or ``"auto"`` (default): 1 % of the rows of ``X``,
         at least 32 and at most 512 — small data sets get several steps per epoch, large
@@ -80,7 +89,8 @@ class AutoencoderDetector(BaseDetector):
         small models).
     validation_fraction : share of the training rows (drawn at random with
         ``random_state``) held out to watch the validation loss for early stopping; 0
-        trains on all rows and watches the training loss instead.
+        trains on all rows and watches the training loss instead. Not used when ``fit``
+        gets ``X_val``.
     patience : stop after this many epochs without improvement of the watched loss, then
         restore the best weights; ``None`` trains for all ``epochs``.
     scale : standardise with the mean and standard deviation of the **training** rows
@@ -103,7 +113,9 @@ class AutoencoderDetector(BaseDetector):
     ----------------------
     model_ : the trained ``keras.Model`` (``model_.get_layer("encoder")`` gives the codes).
     history_ : ``{"loss": [...], "val_loss": [...]}``, one value per epoch (mean squared
-        error in scaled units).
+        error in scaled units; with ``weight_decay``, ``loss`` includes the penalty,
+        ``val_loss`` never does). ``val_loss`` is measured on the held-out rows, or on
+        ``X_val`` when ``fit`` got it.
     n_epochs_ : epochs trained (``best_epoch_``: the one whose weights were kept, 1-based).
     batch_size_ : the batch size used (``"auto"`` resolved).
     sample_shape_ : the shape one row is reshaped to.
@@ -119,9 +131,10 @@ class AutoencoderDetector(BaseDetector):
     """
 
     def __init__(self, architecture="dense", *, hidden=None, bottleneck=None, image_shape=None,
-                 window_shape=None, cell="gru", activation="relu", epochs=100, batch_size="auto",
-                 learning_rate=0.003, validation_fraction=0.1, patience=10, scale=True,
-                 random_state=0, verbose=0, threshold="quantile", contamination=0.05):
+                 window_shape=None, cell="gru", activation="relu", dropout=0.0, weight_decay=0.0,
+                 epochs=100, batch_size="auto", learning_rate=0.003, validation_fraction=0.1,
+                 patience=10, scale=True, random_state=0, verbose=0, threshold="quantile",
+                 contamination=0.05):
         self.threshold = threshold
         self.contamination = contamination
         self.architecture = architecture
@@ -131,6 +144,8 @@ class AutoencoderDetector(BaseDetector):
         self.window_shape = window_shape
         self.cell = cell
         self.activation = activation
+        self.dropout = dropout
+        self.weight_decay = weight_decay
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -141,10 +156,24 @@ class AutoencoderDetector(BaseDetector):
         self.verbose = verbose
 
     # --- public API beyond BaseDetector ---------------------------------------------------
-    def fit(self, X, y=None):
-        """Train on ``X`` (n_samples, n_features), normal rows; ``y`` is ignored. Returns self."""
+    def fit(self, X, y=None, *, X_val=None):
+        """Train on ``X`` (n_samples, n_features), normal rows; ``y`` is ignored. Returns self.
+
+        X_val : optional **clean validation rows** (n_val, n_features), in the units of
+            ``X``: normal rows the network does not train on (e.g. the normal rows of a
+            validation split — use its labels, never test labels). When given, every row of
+            ``X`` is trained on and early stopping watches the loss on ``X_val`` (scaled with
+            the statistics fitted on ``X``) instead of on ``validation_fraction`` of ``X``.
+            Useful when ``X`` may hold anomalies: the held-out share of ``X`` would hold
+            them too. In a pipeline, pass ``X_val`` already transformed by the steps before
+            the detector: ``pipe.fit(X, autoencoderdetector__X_val=scaler.transform(V))``.
+        """
         _hint_flatten(X, self.architecture)
-        return super().fit(X, y)
+        self._X_val = X_val          # read by _fit_scores; gone when fit returns or raises
+        try:
+            return super().fit(X, y)
+        finally:
+            del self._X_val
 
     def decision_function(self, X) -> np.ndarray:
         """Mean squared reconstruction error of each row of ``X``: shape ``(n_samples,)``."""
@@ -169,6 +198,7 @@ class AutoencoderDetector(BaseDetector):
     # --- the two hooks of BaseDetector ----------------------------------------------------
     def _fit_scores(self, X):
         config = self._check_params(X)
+        X_val = self._checked_X_val(getattr(self, "_X_val", None), X.shape[1])
         seed = config.pop("seed")
         self.batch_size_ = config.pop("batch_size")
         n = X.shape[0]
@@ -177,7 +207,12 @@ class AutoencoderDetector(BaseDetector):
             X, self.scale, None if self.architecture == "dense" else self.sample_shape_[-1])
         Z = (X - self.mean_) / self.scale_
 
-        val_rows, train_rows = _keras_fit.validation_split(n, self.validation_fraction, seed)
+        if X_val is None:
+            val_rows, train_rows = _keras_fit.validation_split(n, self.validation_fraction, seed)
+        else:   # train on every row of X (shuffled as with validation_fraction=0), watch X_val
+            _, train_rows = _keras_fit.validation_split(n, 0.0, seed)
+            val_rows = np.arange(n, n + X_val.shape[0])
+            Z = np.concatenate([Z, (X_val - self.mean_) / self.scale_])
 
         # TF only when fitting; seeded for the training, the global random states restored
         from .reproducibility import tensorflow_seeded
@@ -222,7 +257,28 @@ class AutoencoderDetector(BaseDetector):
             check_choice(self.cell, "cell", ("gru", "lstm"))
         else:
             config.update(hidden=hidden, bottleneck=bottleneck)
+        dropout = check_number(self.dropout, "dropout", low=0.0, high=1.0, low_inclusive=True)
+        weight_decay = check_number(self.weight_decay, "weight_decay", low=0.0,
+                                    low_inclusive=True)
+        if arch == "dense":
+            config.update(dropout=dropout, weight_decay=weight_decay)
+        elif dropout or weight_decay:
+            raise ValueError(f"dropout and weight_decay are implemented for "
+                             f"architecture='dense' only, but architecture={arch!r}. Leave "
+                             f"them at 0 (got dropout={dropout:g}, weight_decay="
+                             f"{weight_decay:g}).")
         return config
+
+    @staticmethod
+    def _checked_X_val(X_val, n_features: int):
+        """``X_val`` as a float array with the columns of ``X``, or ``None``."""
+        if X_val is None:
+            return None
+        X_val = as_float_array(X_val, "X_val")
+        if X_val.shape[1] != n_features:
+            raise ValueError(f"X_val has {X_val.shape[1]} features, but X has {n_features}: "
+                             "pass validation rows with the same columns as X.")
+        return X_val
 
     def _sample_shape(self, arch: str, n_features: int) -> tuple[int, ...]:
         if arch != "conv2d" and self.image_shape is not None:

@@ -130,7 +130,8 @@ def build_mlp_classifier(n_features, hidden=(16,), activation="relu",
 
 
 def build_dense_autoencoder(n_features, hidden=(32, 16), bottleneck=4, activation="relu",
-                            output_activation="linear", *, name="dense_autoencoder"):
+                            output_activation="linear", *, dropout=0.0, weight_decay=0.0,
+                            name="dense_autoencoder"):
     """A fully connected autoencoder (notebook 07): squeeze each row, then rebuild it.
 
     encoder: ``n_features`` → ``Dense(h, activation)`` for each ``h`` in ``hidden`` →
@@ -138,6 +139,15 @@ def build_dense_autoencoder(n_features, hidden=(32, 16), bottleneck=4, activatio
     decoder: the mirror image → ``Dense(n_features, output_activation)``.
     ``output_activation="linear"`` suits standardised features; use ``"sigmoid"`` for
     features in [0, 1].
+
+    Two regularisers, both off by default (then the network is exactly the one above):
+
+    * ``dropout``: a ``Dropout(dropout)`` layer after each hidden ``Dense`` layer of the
+      encoder and the decoder (not after the code or the output); rate in [0, 1). Active in
+      training only: ``predict`` uses every unit.
+    * ``weight_decay``: λ of the penalty (λ/2) Σ ‖W‖² on every kernel (``L2(λ/2)``
+      regularisers, as in ``build_deep_svdd_network``; the gradient λW is what PyTorch's
+      ``weight_decay`` adds); biases are not penalised. Keras adds it to the training loss.
 
     Input and output shape ``(batch, n_features)``. Untrained, uncompiled. Warns when
     ``bottleneck >= n_features`` (nothing forces the model to compress).
@@ -147,15 +157,26 @@ def build_dense_autoencoder(n_features, hidden=(32, 16), bottleneck=4, activatio
     bottleneck = check_positive_int(bottleneck, "bottleneck")
     _activation(activation, "activation")
     _activation(output_activation, "output_activation")
+    dropout = check_number(dropout, "dropout", low=0.0, high=1.0, low_inclusive=True)
+    weight_decay = check_number(weight_decay, "weight_decay", low=0.0, low_inclusive=True)
     _warn_no_compression(bottleneck, n_features)
+    reg = {"kernel_regularizer": keras.regularizers.L2(weight_decay / 2)} if weight_decay else {}
+
+    def hidden_layers(sizes):
+        for u in sizes:
+            yield keras.layers.Dense(u, activation=activation, **reg)
+            if dropout:
+                yield keras.layers.Dropout(dropout)
+
     encoder = keras.Sequential(
         [keras.Input(shape=(n_features,)),
-         *[keras.layers.Dense(u, activation=activation) for u in hidden],
-         keras.layers.Dense(bottleneck, name="code")], name="encoder")
+         *hidden_layers(hidden),
+         keras.layers.Dense(bottleneck, name="code", **reg)], name="encoder")
     decoder = keras.Sequential(
         [keras.Input(shape=(bottleneck,)),
-         *[keras.layers.Dense(u, activation=activation) for u in reversed(hidden)],
-         keras.layers.Dense(n_features, activation=output_activation, name="reconstruction")],
+         *hidden_layers(reversed(hidden)),
+         keras.layers.Dense(n_features, activation=output_activation, name="reconstruction",
+                            **reg)],
         name="decoder")
     return _join(encoder, decoder, (n_features,), name)
 

@@ -87,6 +87,17 @@ def test_constructor_stores_parameters_and_clone_works():
     AutoencoderDetector(architecture="nope", epochs=-1)   # checked in fit, as in scikit-learn
 
 
+def test_regularisers_are_off_by_default_and_round_trip_through_get_params():
+    params = AutoencoderDetector().get_params()
+    assert params["dropout"] == 0.0 and params["weight_decay"] == 0.0
+    assert params["validation_fraction"] == 0.1 and params["patience"] == 10   # unchanged
+    ae = AutoencoderDetector(dropout=0.2, weight_decay=1e-3)
+    copy = clone(ae)
+    assert copy.get_params() == ae.get_params()
+    assert (copy.dropout, copy.weight_decay) == (0.2, 1e-3)
+    assert copy.set_params(dropout=0.0).get_params()["dropout"] == 0.0
+
+
 @pytest.mark.slow
 def test_fit_returns_self_and_sets_the_fitted_attributes(fitted):
     import keras
@@ -276,10 +287,36 @@ def test_unflattened_images_get_a_hint():
     ({"contamination": 0.7}, X_TRAIN, ValueError, "contamination"),
     ({}, X_TRAIN[:1], ValueError, "at least 2"),
     ({}, X_TRAIN[:, 0], ValueError, "2-D"),
+    # the regularisers: a rate in [0, 1), a penalty >= 0, the dense architecture only
+    ({"dropout": -0.1}, X_TRAIN, ValueError, r"dropout must be in \[0, 1\)"),
+    ({"dropout": 1.0}, X_TRAIN, ValueError, r"dropout must be in \[0, 1\)"),
+    ({"dropout": np.nan}, X_TRAIN, ValueError, "dropout must be in"),
+    ({"dropout": "0.2"}, X_TRAIN, TypeError, "dropout must be a number"),
+    ({"dropout": True}, X_TRAIN, TypeError, "dropout must be a number"),
+    ({"weight_decay": -1e-3}, X_TRAIN, ValueError, "weight_decay must be a finite number >= 0"),
+    ({"weight_decay": np.inf}, X_TRAIN, ValueError, "weight_decay must be"),
+    ({"weight_decay": None}, X_TRAIN, TypeError, "weight_decay must be a number"),
+    ({"architecture": "conv1d", "dropout": 0.2}, X_TRAIN, ValueError, "'dense' only"),
+    ({"architecture": "conv2d", "weight_decay": 1e-3}, X_TRAIN, ValueError, "'dense' only"),
 ])
 def test_bad_parameters_and_shapes_fail_before_training(params, X, error, match):
     with pytest.raises(error, match=match):
         AutoencoderDetector(**params).fit(X)
+
+
+@pytest.mark.parametrize("X_val, error, match", [
+    (X_TEST[:, :3], ValueError, "X_val has 3 features, but X has 4"),
+    (np.where(np.arange(4) == 2, np.nan, X_TEST), ValueError, "X_val.*NaN"),
+    (np.where(np.arange(4) == 2, np.inf, X_TEST), ValueError, "X_val"),
+    (X_TEST[:, 0], ValueError, "X_val.*2-D"),
+    (X_TEST[:0], ValueError, "X_val"),
+    ("validation", TypeError, "X_val"),
+])
+def test_bad_validation_rows_fail_before_training(X_val, error, match):
+    ae = small()
+    with pytest.raises(error, match=match):
+        ae.fit(X_TRAIN, X_val=X_val)
+    assert vars(ae) == vars(small())          # atomic: nothing fitted, nothing left behind
 
 
 def test_nan_input_is_rejected():
@@ -343,3 +380,105 @@ def test_architecture_defaults_are_documented():
     assert set(ARCHITECTURES) == {"dense", "conv2d", "conv1d", "recurrent"}
     for name, default in ARCHITECTURES.items():
         assert str(default["hidden"]) in AutoencoderDetector.__doc__, name
+
+
+# --- regularisation and a clean validation set (remedies for contaminated training data) ----
+
+def _kernels(model):
+    return [w for w in model.weights if "kernel" in w.path]
+
+
+@pytest.mark.slow
+def test_default_builder_is_the_plain_network_without_dropout_or_penalty():
+    """dropout=0, weight_decay=0 build exactly the network without the options."""
+    import keras
+
+    from course_utils import models
+
+    plain = models.build_dense_autoencoder(4, hidden=(8,), bottleneck=2)
+    explicit = models.build_dense_autoencoder(4, hidden=(8,), bottleneck=2, dropout=0.0,
+                                              weight_decay=0.0)
+    for model in (plain, explicit):
+        layers = [layer for part in ("encoder", "decoder")
+                  for layer in model.get_layer(part).layers]
+        assert [type(layer).__name__ for layer in layers] == ["Dense"] * 4
+        assert all(layer.kernel_regularizer is None for layer in layers) and not model.losses
+    regularised = models.build_dense_autoencoder(4, hidden=(8, 6), bottleneck=2, dropout=0.3,
+                                                 weight_decay=0.01)
+    layers = [layer for part in ("encoder", "decoder")
+              for layer in regularised.get_layer(part).layers]
+    assert [type(layer).__name__ for layer in layers] == [
+        "Dense", "Dropout", "Dense", "Dropout", "Dense",      # encoder: after each hidden layer
+        "Dense", "Dropout", "Dense", "Dropout", "Dense"]      # decoder: the same, mirrored
+    assert all(layer.rate == 0.3 for layer in layers if isinstance(layer, keras.layers.Dropout))
+    dense = [layer for layer in layers if isinstance(layer, keras.layers.Dense)]
+    assert all(np.isclose(layer.kernel_regularizer.l2, 0.005) for layer in dense)   # λ / 2
+    assert all(layer.bias_regularizer is None for layer in dense)
+    penalty = 0.005 * sum(float(np.sum(np.square(w))) for w in _kernels(regularised))
+    np.testing.assert_allclose(float(sum(regularised.losses)), penalty, rtol=1e-5)
+
+
+@pytest.mark.slow
+def test_explicit_zero_regularisers_give_the_default_fit(fitted):
+    again = small(random_state=0, dropout=0.0, weight_decay=0.0).fit(X_TRAIN, X_val=None)
+    np.testing.assert_array_equal(again.decision_function(X_TEST),
+                                  fitted.decision_function(X_TEST))
+    assert again.history_ == fitted.history_
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("params", [{"dropout": 0.2}, {"weight_decay": 0.01}])
+def test_dropout_and_weight_decay_change_the_fit(fitted, params):
+    ae = small(random_state=0, **params).fit(X_TRAIN)
+    assert not np.allclose(ae.decision_function(X_TEST), fitted.decision_function(X_TEST))
+    assert ae.decision_function(OUTLIER)[0] > np.quantile(ae.decision_function(X_TEST), 0.9)
+    again = small(random_state=0, **params).fit(X_TRAIN)              # still deterministic
+    np.testing.assert_array_equal(again.decision_function(X_TEST), ae.decision_function(X_TEST))
+    # in prediction, dropout is off: the score is the plain reconstruction error
+    np.testing.assert_allclose(ae.decision_function(X_TEST), ae.explain(X_TEST).mean(axis=1),
+                               rtol=1e-12)
+
+
+@pytest.mark.slow
+def test_weight_decay_shrinks_the_kernels(fitted):
+    decayed = small(random_state=0, weight_decay=0.1, patience=None).fit(X_TRAIN)
+    plain = small(random_state=0, patience=None).fit(X_TRAIN)
+    norm = {name: sum(float(np.sum(np.square(w))) for w in _kernels(m.model_))
+            for name, m in [("decayed", decayed), ("plain", plain)]}
+    assert norm["decayed"] < 0.8 * norm["plain"], norm
+    # the training loss includes the penalty, the validation loss does not
+    assert decayed.history_["loss"][-1] > plain.history_["loss"][-1]
+
+
+@pytest.mark.slow
+def test_x_val_replaces_the_held_out_share_of_x():
+    X_val = make_normal(60, seed=5)
+    ae = small(random_state=0, patience=3, epochs=60).fit(X_TRAIN, X_val=X_val)
+    # the recorded validation loss is the loss on X_val (scaled with the statistics of X) ...
+    best = ae.history_["val_loss"][ae.best_epoch_ - 1]
+    np.testing.assert_allclose(best, ae.explain(X_val).mean(), rtol=1e-5)
+    np.testing.assert_allclose(ae.mean_, X_TRAIN.mean(axis=0))          # X_val not in scaling
+    assert ae.best_epoch_ == int(np.argmin(ae.history_["val_loss"])) + 1
+    # ... and validation_fraction no longer matters: every row of X is trained on
+    other = small(random_state=0, patience=3, epochs=60, validation_fraction=0.4)
+    np.testing.assert_array_equal(other.fit(X_TRAIN, X_val=X_val).decision_function(X_TEST),
+                                  ae.decision_function(X_TEST))
+    without = small(random_state=0, patience=3, epochs=60).fit(X_TRAIN)
+    assert without.history_["val_loss"] != ae.history_["val_loss"]
+    assert not hasattr(ae, "_X_val")                                    # nothing left behind
+
+
+@pytest.mark.slow
+def test_x_val_is_not_modified_and_reaches_the_detector_in_a_pipeline():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X_val = make_normal(40, seed=6)
+    before = X_val.copy()
+    pipe = make_pipeline(StandardScaler(), small(random_state=0, epochs=5))
+    scaler = pipe[0].fit(X_TRAIN)
+    pipe.fit(X_TRAIN, autoencoderdetector__X_val=scaler.transform(X_val))
+    np.testing.assert_array_equal(X_val, before)
+    ae = pipe[-1]
+    np.testing.assert_allclose(ae.history_["val_loss"][ae.best_epoch_ - 1],
+                               ae.explain(scaler.transform(X_val)).mean(), rtol=1e-5)
