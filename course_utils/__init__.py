@@ -20,6 +20,7 @@ autoencoder     the autoencoder detector (Keras at fit time only)
 forecast        the forecasting detector (Keras at fit time only)
 vae             the variational autoencoder detector, the reparameterisation trick
 deep_svdd       the one-class Deep SVDD detector (Ruff et al. 2018)
+few_labels      the deviation network: a few labelled anomalies (Pang et al. 2019)
 timeseries      causal building blocks for streams (z-scores, likelihood)
 practice        saving, int8 compression, pseudonymisation, drift monitoring
 benchmark       the detection benchmark behind notebook 10
@@ -44,6 +45,7 @@ _SUBMODULES = {
     "deep_svdd",
     "detectors",
     "doctor",
+    "few_labels",
     "forecast",
     "metrics",
     "model_selection",

@@ -118,3 +118,18 @@ def _imports_alone(module: str) -> subprocess.CompletedProcess:
 def test_each_module_imports_alone_in_a_fresh_interpreter(module):
     proc = _imports_alone(module)
     assert proc.returncode == 0, proc.stderr
+
+
+# The Keras detectors import TensorFlow in fit, never on import (so does
+# ``import course_utils``, tests/test_package.py): one fresh interpreter for all of them.
+KERAS_DETECTOR_MODULES = ["autoencoder", "deep_svdd", "few_labels", "forecast", "vae"]
+
+
+def test_the_keras_detector_modules_import_without_tensorflow():
+    modules = ", ".join(f"{PACKAGE}.{m}" for m in KERAS_DETECTOR_MODULES)
+    code = (f"import sys, {modules}; "
+            "loaded = [m for m in ('tensorflow', 'keras') if m in sys.modules]; "
+            "assert not loaded, f'importing the detectors loaded {loaded}'")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, check=False)
+    assert proc.returncode == 0, proc.stderr

@@ -17,8 +17,10 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from course_utils import detectors as det
+from course_utils._validate import as_float_array
 from course_utils.autoencoder import AutoencoderDetector
 from course_utils.deep_svdd import DeepSVDDDetector
+from course_utils.few_labels import DeviationNetworkDetector
 from course_utils.forecast import ForecastDetector
 from course_utils.vae import VariationalAutoencoderDetector
 
@@ -54,23 +56,45 @@ CLASSICAL = [
 ]
 
 TINY = {"epochs": 2, "patience": None, "batch_size": 32}
+
+
+class LabelsFarthestOut(DeviationNetworkDetector):
+    """The few-label detector under scikit-learn's checks, which fit outlier detectors without
+    labels (or with labels of their own making): it ignores that ``y`` and labels as anomalies
+    the rows farthest from the mean (a tenth, at least one). Everything else is the detector's
+    own (its label checks are tested in ``tests/test_few_labels.py``)."""
+
+    def fit(self, X, y=None):
+        Z = as_float_array(X, "X")            # the detector's own validation, so its errors
+        if len(Z) < 2:                        # are what the checks see
+            return super().fit(X, np.zeros(len(Z), int))
+        distance = np.linalg.norm(Z - Z.mean(axis=0), axis=1)
+        labels = np.zeros(len(Z), int)
+        labels[np.argsort(-distance, kind="stable")[:max(1, len(Z) // 10)]] = 1
+        return super().fit(X, labels)
+
+
 DEEP = [
     AutoencoderDetector(hidden=(4,), bottleneck=1, **TINY),
     ForecastDetector(hidden=(4,), **TINY),
     VariationalAutoencoderDetector(hidden=(4,), latent_dim=1, n_samples=2, **TINY),
     DeepSVDDDetector(hidden=(4,), rep_dim=2, **TINY),
+    LabelsFarthestOut(hidden=(4,), epochs=2, steps_per_epoch=2, batch_size=32),
 ]
 
 
 def expected_failures(estimator) -> dict[str, str]:
     failures = dict(DEVIATIONS)
     if isinstance(estimator, (AutoencoderDetector, ForecastDetector,
-                              VariationalAutoencoderDetector, DeepSVDDDetector)):
+                              VariationalAutoencoderDetector, DeepSVDDDetector,
+                              DeviationNetworkDetector)):
         failures.update(DEEP_DEVIATIONS)
     if isinstance(estimator, ForecastDetector):
         failures.update(FORECAST_DEVIATIONS)
     if isinstance(estimator, DeepSVDDDetector):
         failures.update(DEEP_SVDD_DEVIATIONS)
+    if isinstance(estimator, DeviationNetworkDetector):
+        failures.update(DEVNET_DEVIATIONS)
     return failures
 
 
@@ -96,6 +120,19 @@ DEEP_SVDD_DEVIATIONS = {
     "check_methods_sample_order_invariance": "float32 representations: a score can differ by "
                                              "1 float32 ulp (~1.5e-7 relative) with the row's "
                                              "position in the batch on some CPUs",
+}
+
+
+# The deviation network's score is one float32 output per row, shifted to be about 0 for usual
+# rows: the same 1-ulp batch-position effect as Deep SVDD's is a large relative difference for a
+# score near 0. Seen on an AMD EPYC (AVX2) on 2026-12-02 while the detector was written (1 of 20
+# scores off by 3e-8, 7.5e-7 relative); with the final training settings the check passed there.
+# Not strict: whether a score lands on such a rounding depends on the CPU and the weights.
+DEVNET_DEVIATIONS = {
+    "check_methods_sample_order_invariance": "float32 network output: a score can differ by "
+                                             "1 float32 ulp (~3e-8) with the row's position in "
+                                             "the batch on some CPUs, large relative to a score "
+                                             "near 0",
 }
 
 
