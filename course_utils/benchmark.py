@@ -12,9 +12,11 @@ One protocol for all (the one of notebook 06, so the numbers are comparable):
 * ROC-AUC and PR-AUC of the **test** scores (PR-AUC's chance level is the test anomaly share),
   fit and score time in seconds.
 
-Fused detectors (:class:`~course_utils.detectors.FusionDetector`) reuse their members' fitted
-models (wrapped so that ``fit`` keeps them as they are: nothing is trained twice); their
-fit time is the sum of their members' fit times plus the fusion's own.
+Fused detectors (:class:`~course_utils.detectors.FusionDetector`) normalise their members on
+held-out normal rows: ``FUSION_HOLDOUT`` of the training rows, drawn by
+:func:`~course_utils.detectors.holdout_split` with the seed. Each member is fitted once on the
+other rows and shared by every fusion of the run (wrapped so that the fusion's ``fit`` keeps
+it as it is); a fusion's fit time is the sum of its members' fit times plus its own.
 
 ``benchmarks/detection.py`` is the command-line front end; notebook 10 calls
 :func:`run_benchmark` for a small live rerun and reads the stored results.
@@ -39,7 +41,7 @@ from sklearn.preprocessing import StandardScaler
 
 from . import datasets, detectors, metrics, model_selection
 
-__all__ = ["CLASSICAL", "DATASETS", "DEEP", "FUSIONS", "IMAGE_TASKS", "MAX_TRAIN_ROWS", "PARAM_GRIDS",
+__all__ = ["CLASSICAL", "DATASETS", "DEEP", "FUSIONS", "FUSION_HOLDOUT", "IMAGE_TASKS", "MAX_TRAIN_ROWS", "PARAM_GRIDS",
            "RUFF_2018_DEEP_SVDD", "SKIPPED", "all_detectors", "default_detectors", "merge_results",
            "make_detector", "subsample_rng", "train_row_indices", "train_rows",
            "load_results", "mean_ranks", "run_benchmark", "summary", "to_markdown", "write_results"]
@@ -78,10 +80,13 @@ CLASSICAL: dict[str, Callable[[int], object]] = {
     "OCSVM": lambda seed: detectors.OneClassSVMDetector(),
     "PCA": lambda seed: detectors.PCADetector(),
 }
-#: The deep detectors: the dense autoencoder with its defaults (early stopping on 10 % of the
-#: training rows) and, for image tasks only, the convolutional one of notebook 08;
-#: ``ae_epochs`` caps the epochs.
-DEEP = ("AE", "conv AE")
+#: The deep detectors, each with its defaults (early stopping on 10 % of the training rows):
+#: the dense autoencoder (notebook 07), the variational autoencoder (notebook 07), dense
+#: one-class Deep SVDD (notebook 08) and, for image tasks only, the convolutional autoencoder
+#: of notebook 08; ``ae_epochs`` caps the epochs of all of them.
+DEEP = ("AE", "VAE", "Deep SVDD", "conv AE")
+#: The share of the training rows a fusion holds out to normalise its members on.
+FUSION_HOLDOUT = 0.2
 #: Fused detectors: name -> (members, normalisation method).
 FUSIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "Fusion rank (all)": ((*CLASSICAL, "AE"), "rank"),
@@ -110,10 +115,11 @@ def all_detectors() -> list[str]:
 
 def default_detectors(dataset_names: Sequence[str]) -> list[str]:
     """The detectors a run uses when none are named: for tabular datasets the classical
-    ones, "AE" and the fusions; for image tasks the classical ones and "conv AE"."""
+    ones, the dense deep ones and the fusions; for image tasks the classical ones and
+    "conv AE"."""
     if all(name in IMAGE_TASKS for name in dataset_names):
         return [*CLASSICAL, "conv AE"]
-    return [*CLASSICAL, "AE", *FUSIONS]
+    return [*CLASSICAL, "AE", "VAE", "Deep SVDD", *FUSIONS]
 
 
 def _load(task: str, seed: int, protocol: str):
@@ -130,15 +136,21 @@ def _pipeline(task: str, detector):
 
 
 def make_detector(name: str, seed: int, *, ae_epochs: int = 100):
-    """A fresh, unfitted base detector (classical or "AE") for one seed."""
+    """A fresh, unfitted base detector (classical or deep) for one seed."""
     if name in CLASSICAL:
         return CLASSICAL[name](seed)
-    if name in DEEP:
-        from .autoencoder import AutoencoderDetector  # Keras only when needed
+    if name in DEEP:   # Keras only when needed
+        from .autoencoder import AutoencoderDetector
+        from .deep_svdd import DeepSVDDDetector
+        from .vae import VariationalAutoencoderDetector
 
         if name == "conv AE":
             return AutoencoderDetector("conv2d", image_shape=datasets.MNIST_IMAGE_SHAPE,
                                        epochs=ae_epochs, random_state=seed)
+        if name == "VAE":
+            return VariationalAutoencoderDetector(epochs=ae_epochs, random_state=seed)
+        if name == "Deep SVDD":
+            return DeepSVDDDetector(epochs=ae_epochs, random_state=seed)
         return AutoencoderDetector("dense", epochs=ae_epochs, random_state=seed)
     raise ValueError(f"Unknown base detector {name!r}; expected one of "
                      f"{', '.join([*CLASSICAL, *DEEP])}.")
@@ -180,14 +192,18 @@ class _Fitted:
     reuse members the benchmark has already trained on the same rows.
     """
 
-    def __init__(self, detector):
+    def __init__(self, detector, n_rows: int):
         self.detector = detector
+        self.n_rows = n_rows   # the rows it was fitted on: the fusion must hand it the same
         self.decision_scores_ = detector.decision_scores_
 
     def __sklearn_clone__(self):
         return self
 
     def fit(self, X, y=None):
+        if len(X) != self.n_rows:
+            raise RuntimeError(f"a shared member fitted on {self.n_rows} rows was handed "
+                               f"{len(X)}: the fusion's holdout split differs from the run's")
         return self
 
     def decision_function(self, X):
@@ -230,9 +246,7 @@ def run_benchmark(dataset_names: Sequence[str] = DATASETS, detector_names: Seque
     detector_names = _check_names(default_detectors(dataset_names) if detector_names is None
                                   else detector_names, all_detectors(), "detectors")
     seeds = [int(s) for s in seeds]
-    needed = [n for n in [*CLASSICAL, *DEEP]
-              if n in detector_names or any(n in FUSIONS[f][0] for f in detector_names
-                                            if f in FUSIONS)]
+    needed = [n for n in [*CLASSICAL, *DEEP] if n in detector_names]
     tuned_names = [n for n in detector_names if tune and n in PARAM_GRIDS]
     start, runs, tuned_runs = time.perf_counter(), [], []
     say = progress or (lambda line: None)
@@ -245,24 +259,22 @@ def run_benchmark(dataset_names: Sequence[str] = DATASETS, detector_names: Seque
             base = {"dataset": dataset, "seed": seed, "n_train": int(len(X_train)),
                     "n_test": int(len(ds.y_test)), "n_test_anomalies": int(ds.y_test.sum()),
                     "chance_pr_auc": metrics.chance_pr_auc(ds.y_test)}
-            fitted, fit_times = {}, {}
+            shared = _shared_members(dataset, seed, X_train, detector_names, ae_epochs)
             for name in [*needed, *(d for d in detector_names if d in FUSIONS)]:
                 if name in FUSIONS:
                     members, method = FUSIONS[name]
                     fusion = detectors.FusionDetector(
-                        [_Fitted(fitted[m][-1]) for m in members], method=method)
+                        [shared[m][0] for m in members], method=method,
+                        holdout=FUSION_HOLDOUT, random_state=seed)
                     model = _pipeline(dataset, fusion)
                     t0 = time.perf_counter()
                     model.fit(X_train)
-                    fit_s = time.perf_counter() - t0 + sum(fit_times[m] for m in members)
+                    fit_s = time.perf_counter() - t0 + sum(shared[m][1] for m in members)
                 else:
                     model = _pipeline(dataset, make_detector(name, seed, ae_epochs=ae_epochs))
                     t0 = time.perf_counter()
                     model.fit(X_train)
                     fit_s = time.perf_counter() - t0
-                    fitted[name], fit_times[name] = model, fit_s
-                if name not in detector_names:
-                    continue
                 roc, pr, score_s = _evaluate(model, ds.X_test, ds.y_test)
                 if models is not None:
                     models[dataset, name, seed] = model
@@ -283,8 +295,8 @@ def run_benchmark(dataset_names: Sequence[str] = DATASETS, detector_names: Seque
               "max_train_rows": max_train_rows, "ae_epochs": ae_epochs, "protocol": protocol,
               "scaling": ("none (pixels in [0, 1])" if all(d in IMAGE_TASKS for d in dataset_names)
                           else "StandardScaler fitted on the training rows"),
-              "fusions": {k: {"members": list(v[0]), "method": v[1]} for k, v in FUSIONS.items()
-                          if k in detector_names}}
+              "fusions": {k: {"members": list(v[0]), "method": v[1], "holdout": FUSION_HOLDOUT}
+                          for k, v in FUSIONS.items() if k in detector_names}}
     result = {"schema": SCHEMA, "config": config, "environment": _environment(),
               "skipped": SKIPPED, "runs": runs, "summary": summary(runs)}
     if tune:
@@ -293,6 +305,22 @@ def run_benchmark(dataset_names: Sequence[str] = DATASETS, detector_names: Seque
                            "runs": tuned_runs, "summary": summary(tuned_runs)}
     result["total_s"] = time.perf_counter() - start
     return result
+
+
+def _shared_members(task: str, seed: int, X_train, detector_names, ae_epochs: int) -> dict:
+    """Every fusion member of the run, fitted once on the rows a fusion fits its members on
+    (the training rows less the held-out ones): ``name -> (_Fitted(detector), fit_s)``."""
+    names = list(dict.fromkeys(m for f in detector_names if f in FUSIONS for m in FUSIONS[f][0]))
+    if not names:
+        return {}
+    scaled = _pipeline(task, "passthrough").fit(X_train).transform(X_train)
+    fit_rows, _ = detectors.holdout_split(len(scaled), FUSION_HOLDOUT, seed)
+    shared = {}
+    for name in names:
+        t0 = time.perf_counter()
+        member = make_detector(name, seed, ae_epochs=ae_epochs).fit(scaled[fit_rows])
+        shared[name] = (_Fitted(member, len(fit_rows)), time.perf_counter() - t0)
+    return shared
 
 
 def _tuned_run(task: str, name: str, seed: int, ds, X_train, ae_epochs: int) -> dict:

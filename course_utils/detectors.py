@@ -51,12 +51,20 @@ from sklearn.exceptions import NotFittedError
 from sklearn.neighbors import LocalOutlierFactor, NearestNeighbors
 from sklearn.svm import OneClassSVM
 
-from ._validate import as_float_array, as_labels, check_choice, check_fraction, check_positive_int
+from ._validate import (
+    as_float_array,
+    as_labels,
+    check_choice,
+    check_fraction,
+    check_number,
+    check_positive_int,
+    check_seed,
+)
 from .thresholds import check_strategy, compute_threshold, flag
 
 __all__ = ["BaseDetector", "SklearnAdapter", "GaussianDetector", "KNNDetector", "LOFDetector",
            "KMeansDetector", "IsolationForestDetector", "OneClassSVMDetector", "PCADetector",
-           "FusionDetector"]
+           "FusionDetector", "holdout_split"]
 
 
 class BaseDetector(OutlierMixin, BaseEstimator):
@@ -385,31 +393,61 @@ class OneClassSVMDetector(SklearnAdapter):
             np.random.set_state(state)  # noqa: NPY002 - leave the global state as it was
 
 
+def holdout_split(n_samples: int, holdout: float, random_state: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows to fit on and rows held out: ``(fit_rows, held_out_rows)``, sorted indices.
+
+    ``round(holdout * n_samples)`` rows drawn at random (``random_state``) are held out; the
+    same arguments always give the same split (the benchmark relies on it to fit
+    :class:`FusionDetector`'s members once and share them).
+    """
+    n_samples = check_positive_int(n_samples, "n_samples")
+    holdout = check_number(holdout, "holdout", low=0.0, high=0.9, low_inclusive=True,
+                           high_inclusive=True)
+    n_held = int(round(holdout * n_samples))
+    if holdout > 0 and not (1 <= n_held <= n_samples - 2):
+        raise ValueError(f"holdout={holdout:g} of {n_samples} rows leaves {n_held} rows to "
+                         f"normalise on and {n_samples - n_held} to fit on; both need at "
+                         "least 1 and 2 rows: pass more rows or another holdout.")
+    order = np.random.default_rng(check_seed(random_state, "random_state")).permutation(n_samples)
+    return np.sort(order[n_held:]), np.sort(order[:n_held])
+
+
 class FusionDetector(BaseDetector):
     """Model fusion: several detectors combined into one score, on a common scale.
 
     Members score on their own scales (a Mahalanobis distance, an isolation depth, a
     reconstruction error), so averaging raw scores lets the largest scale win. Each member's
-    scores are first normalised with statistics of **its training scores only**:
+    scores are first normalised with statistics of its scores on **held-out normal rows**:
+    ``fit(X)`` holds out a share ``holdout`` of ``X`` (:func:`holdout_split`), fits the
+    members on the rest and scores the held-out rows with them. Rows a member was trained
+    on are not a fair reference: an autoencoder reconstructs its own training rows better
+    than new normal rows, so its training scores are too low and every new row would look
+    unusual to it — and more so than to a member whose training scores are honest.
+    ``holdout=0`` normalises on the members' own training scores (``decision_scores_``),
+    to show that bias.
 
-    * ``method="rank"``: the share of training scores at or below the score (the empirical
+    * ``method="rank"``: the share of reference scores at or below the score (the empirical
       CDF, in [0, 1]); robust to outliers and to any monotone rescaling of a member;
-    * ``method="zscore"``: ``(score - mean_train) / std_train``; keeps how *far* beyond the
-      normal range a score lies, which ranks cannot (every score above the training maximum
-      has rank 1).
+    * ``method="zscore"``: ``(score - mean_ref) / std_ref``; keeps how *far* beyond the
+      normal range a score lies, which ranks cannot (every score above the reference
+      maximum has rank 1).
 
     The fused score is the mean of the normalised scores (``combine="mean"``) or their
     maximum (``combine="max"``: flags what *any* member finds very unusual). Members are
-    cloned and fitted on the same ``X``; ``detectors_`` holds the fitted copies.
+    cloned and fitted on the same rows; ``detectors_`` holds the fitted copies,
+    ``reference_rows_`` the indices of the held-out rows of ``X``. ``decision_scores_`` are
+    the fused scores of all rows of ``X``.
     """
 
-    def __init__(self, detectors=(), *, method="rank", combine="mean", threshold="quantile",
-                 contamination=0.05):
+    def __init__(self, detectors=(), *, method="rank", combine="mean", holdout=0.2,
+                 random_state=0, threshold="quantile", contamination=0.05):
         self.threshold = threshold
         self.contamination = contamination
         self.detectors = detectors
         self.method = method
         self.combine = combine
+        self.holdout = holdout
+        self.random_state = random_state
 
     def _fit_scores(self, X):
         check_choice(self.method, "method", ("rank", "zscore"))
@@ -419,13 +457,19 @@ class FusionDetector(BaseDetector):
                                   for d in members):
             raise TypeError("detectors must be a non-empty list of detectors with fit and "
                             f"decision_function, got {self.detectors!r}.")
-        self.detectors_ = [clone(d).fit(X) for d in members]
-        train = [np.asarray(d.decision_scores_, dtype=np.float64) for d in self.detectors_]
-        self.reference_scores_ = [np.sort(s) for s in train]
-        self.means_ = np.array([s.mean() for s in train])
-        stds = np.array([s.std() for s in train])
+        fit_rows, held_out = holdout_split(X.shape[0], self.holdout, self.random_state)
+        self.detectors_ = [clone(d).fit(X[fit_rows]) for d in members]
+        self.reference_rows_ = held_out
+        reference = ([np.asarray(d.decision_function(X[held_out]), dtype=np.float64)
+                      for d in self.detectors_] if held_out.size else
+                     [np.asarray(d.decision_scores_, dtype=np.float64) for d in self.detectors_])
+        self.reference_scores_ = [np.sort(s) for s in reference]
+        self.means_ = np.array([s.mean() for s in reference])
+        stds = np.array([s.std() for s in reference])
         self.stds_ = np.where(stds > 0, stds, 1.0)  # a constant member contributes 0, not NaN
-        return self._fuse(train)
+        if not held_out.size:
+            return self._fuse(reference)
+        return self._score(X)
 
     def _score(self, X):
         return self._fuse([d.decision_function(X) for d in self.detectors_])
