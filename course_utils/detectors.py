@@ -405,9 +405,9 @@ def holdout_split(n_samples: int, holdout: float, random_state: int) -> tuple[np
                            high_inclusive=True)
     n_held = int(round(holdout * n_samples))
     if holdout > 0 and not (1 <= n_held <= n_samples - 2):
-        raise ValueError(f"holdout={holdout:g} of {n_samples} rows leaves {n_held} rows to "
-                         f"normalise on and {n_samples - n_held} to fit on; both need at "
-                         "least 1 and 2 rows: pass more rows or another holdout.")
+        raise ValueError(f"Too few rows for holdout={holdout:g}: n_samples = {n_samples} leaves "
+                         f"{n_held} rows to normalise on and {n_samples - n_held} to fit on; "
+                         "they need at least 1 and 2 rows: pass more rows or another holdout.")
     order = np.random.default_rng(check_seed(random_state, "random_state")).permutation(n_samples)
     return np.sort(order[n_held:]), np.sort(order[:n_held])
 
