@@ -9,13 +9,13 @@ the JSON, and that the MNIST table quotes Ruff et al.'s numbers as ``benchmark``
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import load_benchmark
 
 from course_utils import benchmark
 
@@ -30,11 +30,7 @@ PARTS = {
 
 
 def _cli():
-    spec = importlib.util.spec_from_file_location("deep_families_cli",
-                                                  ROOT / "benchmarks" / "deep_families.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("deep_families")
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import importlib.util
 import io
 import json
 import re
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import load_benchmark
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -30,10 +30,7 @@ def tiny_fusion(monkeypatch):
 
 
 def _cli():
-    spec = importlib.util.spec_from_file_location("detection_cli", ROOT / "benchmarks" / "detection.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("detection")
 
 
 def test_quick_path_writes_json_and_markdown(tmp_path, tiny_fusion, capsys):

@@ -7,12 +7,12 @@ itself runs in a tiny configuration in the slow lane.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import load_benchmark
 
 from course_utils import datasets
 from course_utils.few_labels import labels_needed
@@ -22,11 +22,7 @@ STORED = ROOT / "benchmarks" / "results" / "few_labels.json"
 
 
 def _cli():
-    spec = importlib.util.spec_from_file_location("few_labels_cli",
-                                                  ROOT / "benchmarks" / "few_labels.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("few_labels")
 
 
 CLI = _cli()

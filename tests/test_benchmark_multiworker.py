@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import numpy as np
 import psutil
 import pytest
+from conftest import load_benchmark
 
 ROOT = Path(__file__).resolve().parent.parent
 STORED = ROOT / "benchmarks" / "results" / "multiworker.json"
 
 
 def _cli():
-    spec = importlib.util.spec_from_file_location("multiworker_cli",
-                                                  ROOT / "benchmarks" / "multiworker.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("multiworker")
 
 
 def _gone(pids):

@@ -6,23 +6,19 @@ install; these tests check what the repository holds and how the script fails wi
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import load_benchmark
 
 ROOT = Path(__file__).resolve().parent.parent
 STORED = ROOT / "benchmarks" / "results" / "pyod_autoencoder.json"
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("pyod_autoencoder",
-                                                  ROOT / "benchmarks" / "pyod_autoencoder.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("pyod_autoencoder")
 
 
 @pytest.fixture(scope="module")
