@@ -9,12 +9,12 @@ and the ``default`` variant is the same experiment as the benchmark's contaminat
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import load_benchmark
 
 ROOT = Path(__file__).resolve().parent.parent
 STORED = ROOT / "benchmarks" / "results"
@@ -24,11 +24,7 @@ VARIANTS = ["default", "normal-only", "patience=5", "patience=2", "clean validat
 
 
 def _cli():
-    spec = importlib.util.spec_from_file_location("contamination_cli",
-                                                  ROOT / "benchmarks" / "contamination.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("contamination")
 
 
 @pytest.fixture(scope="module")
