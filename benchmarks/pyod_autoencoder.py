@@ -102,21 +102,6 @@ def run(names, seeds, pyod_python: Path, say) -> tuple[list[dict], dict]:
     return runs, versions
 
 
-def summary(runs: list[dict]) -> list[dict]:
-    cells: dict[tuple[str, str], list[dict]] = {}
-    for r in runs:
-        cells.setdefault((r["dataset"], r["detector"]), []).append(r)
-    rows = []
-    for (dataset, detector), group in cells.items():
-        row = {"dataset": dataset, "detector": detector, "n_seeds": len(group)}
-        for key in ("roc_auc", "pr_auc"):
-            values = np.array([g[key] for g in group])
-            row[f"{key}_mean"] = float(values.mean())
-            row[f"{key}_sd"] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
-        rows.append(row)
-    return rows
-
-
 def markdown(result: dict) -> str:
     cell = {(r["dataset"], r["detector"]): r for r in result["summary"]}
     lines = ["# The course's autoencoder beside PyOD's, default settings\n",
@@ -154,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.pyod_python.exists():
         parser.error(f"no PyOD environment at {args.pyod_python}: create it as the module "
                      "docstring says, or pass --pyod-python")
+    from course_utils import benchmark
     from course_utils.reproducibility import import_tensorflow
 
     import_tensorflow()
@@ -164,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {"schema": SCHEMA, "command": "python benchmarks/pyod_autoencoder.py"
               + "".join(" " + a for a in safe), "datasets": names,
               "seeds": list(range(args.seeds)), "versions": versions,
-              "python": platform.python_version(), "runs": runs, "summary": summary(runs),
+              "python": platform.python_version(), "runs": runs, "summary": benchmark.summary(runs),
               "total_s": time.perf_counter() - start}
     out = args.output or Path(tempfile.mkdtemp(prefix="pyod-autoencoder-"))
     out.mkdir(parents=True, exist_ok=True)

@@ -360,14 +360,16 @@ def _environment() -> dict:
 
 
 def summary(runs: list[dict]) -> list[dict]:
-    """Mean and standard deviation over the seeds of each (dataset, detector), in run order."""
+    """Mean and standard deviation over the seeds of each (dataset, detector), in run order, of
+    every measure the runs hold (ROC-AUC, PR-AUC, its chance level, fit and score times)."""
     groups: dict[tuple[str, str], list[dict]] = {}
     for run in runs:
         groups.setdefault((run["dataset"], run["detector"]), []).append(run)
     rows = []
     for (dataset, detector), rs in groups.items():
         row = {"dataset": dataset, "detector": detector, "n_seeds": len(rs)}
-        for key in ("roc_auc", "pr_auc", "chance_pr_auc", "fit_s", "score_s"):
+        for key in [k for k in ("roc_auc", "pr_auc", "chance_pr_auc", "fit_s", "score_s")
+                    if k in rs[0]]:
             values = np.array([r[key] for r in rs], dtype=float)
             row[f"{key}_mean"] = float(values.mean())
             row[f"{key}_sd"] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
